@@ -1,0 +1,38 @@
+# orderflow: `make help` lists the targets.
+SHELL := /bin/bash
+GO ?= go
+TEMPORAL := bin/temporal
+export ORDERFLOW_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: test
+test: $(TEMPORAL) ## run every test (unit, PostgreSQL, Temporal) with the race detector
+	scripts/require-postgres.sh
+	$(GO) test -race -count=1 -timeout 30m ./...
+
+.PHONY: lint
+lint: ## gofmt and go vet
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+.PHONY: bench
+bench: ## run the benchmarks (figures go to docs/benchmarks.md)
+	scripts/require-postgres.sh
+	$(GO) test -run '^$$' -bench . -benchtime 5x -timeout 30m ./eventstore/
+
+.PHONY: build
+build: ## build bin/orderflow
+	$(GO) build -o bin/orderflow ./cmd/orderflow
+
+.PHONY: temporal
+temporal: $(TEMPORAL) ## build the Temporal CLI (dev server + UI) into bin/, once
+
+$(TEMPORAL): tools/go.mod tools/go.sum
+	@echo "building the Temporal CLI v1.5.1 from the Go module proxy (a few minutes the first time)"
+	cd tools && $(GO) build -o ../$(TEMPORAL) github.com/temporalio/cli/cmd/temporal

@@ -1,0 +1,133 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/orderflow/orderflow/app"
+	"github.com/orderflow/orderflow/domain/consumer"
+	"github.com/orderflow/orderflow/domain/money"
+)
+
+// ConsumerCommands registers and manages consumers.
+type ConsumerCommands interface {
+	Register(ctx context.Context, actor string, cmd app.RegisterConsumer) (consumer.State, error)
+	Suspend(ctx context.Context, actor string, id uuid.UUID, reason string) (consumer.State, error)
+	Reactivate(ctx context.Context, actor string, id uuid.UUID) (consumer.State, error)
+}
+
+type consumers struct {
+	commands ConsumerCommands
+}
+
+func (h consumers) routes(v1 *gin.RouterGroup) {
+	v1.POST("/consumers", requireAdmin, h.register)
+	v1.POST("/consumers/:id/suspend", requireAdmin, h.suspend)
+	v1.POST("/consumers/:id/reactivate", requireAdmin, h.reactivate)
+}
+
+type registerConsumerRequest struct {
+	Name             string `json:"name"`
+	Email            string `json:"email"`
+	CreditLimitCents int64  `json:"credit_limit_cents"`
+	Currency         string `json:"currency"`
+	// CardLast4 identifies the card on file; the dev stack's test card is the default.
+	CardLast4 string `json:"card_last4"`
+}
+
+type consumerResponse struct {
+	ID              uuid.UUID `json:"id"`
+	Name            string    `json:"name"`
+	Email           string    `json:"email"`
+	Status          string    `json:"status"`
+	SuspendedReason string    `json:"suspended_reason,omitempty"`
+}
+
+type accountResponse struct {
+	CreditLimitCents int64  `json:"credit_limit_cents"`
+	Currency         string `json:"currency"`
+}
+
+func toConsumer(s consumer.State) consumerResponse {
+	return consumerResponse{ID: s.ID, Name: s.Name, Email: s.Email, Status: string(s.Status), SuspendedReason: s.SuspendedReason}
+}
+
+func (h consumers) register(c *gin.Context) {
+	var req registerConsumerRequest
+	if err := decodeJSON(c, &req); err != nil {
+		abort(c, err)
+		return
+	}
+	if req.CardLast4 == "" {
+		req.CardLast4 = "4242"
+	}
+	cmd := app.RegisterConsumer{
+		ID: newID(c, "consumer"), Name: req.Name, Email: req.Email,
+		CreditLimit: money.Money{Cents: req.CreditLimitCents, Currency: req.Currency}, CardLast4: req.CardLast4,
+	}
+	state, err := h.commands.Register(c, principal(c).String(), cmd)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, struct {
+		consumerResponse
+		Account accountResponse `json:"account"`
+	}{toConsumer(state), accountResponse{req.CreditLimitCents, req.Currency}})
+}
+
+type suspendRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (h consumers) suspend(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	var req suspendRequest
+	if c.Request.ContentLength != 0 {
+		if err := decodeJSON(c, &req); err != nil {
+			abort(c, err)
+			return
+		}
+	}
+	respond(c, http.StatusOK, toConsumer)(h.commands.Suspend(c, principal(c).String(), id, req.Reason))
+}
+
+func (h consumers) reactivate(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	respond(c, http.StatusOK, toConsumer)(h.commands.Reactivate(c, principal(c).String(), id))
+}
+
+// newID is the id of a resource a POST creates: derived from the principal and the
+// Idempotency-Key when there is one (so a retried request names the same resource),
+// random otherwise.
+func newID(c *gin.Context, kind string) uuid.UUID {
+	if key := IdempotencyKey(c); key != "" {
+		return uuid.NewSHA1(idempotentIDs, []byte(kind+"\x00"+principal(c).String()+"\x00"+key))
+	}
+	return uuid.New()
+}
+
+var idempotentIDs = uuid.MustParse("8c1f0a52-66f0-4d4e-b1c9-3f1c2a8f5e77")
+
+// respond writes a command's result with status, or its error as a problem.
+func respond[S, R any](c *gin.Context, status int, view func(S) R) func(S, error) {
+	return func(s S, err error) {
+		if err != nil {
+			abort(c, err)
+			return
+		}
+		c.JSON(status, view(s))
+	}
+}
+

@@ -1,0 +1,104 @@
+package api
+
+import (
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+const (
+	requestIDHeader = "X-Request-Id"
+	loggerKey       = "orderflow.logger"
+)
+
+// acceptableRequestID keeps client-sent ids safe to log and echo.
+var acceptableRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// requestContext gives each request an id (the client's X-Request-Id when it is
+// sane) and a logger carrying it, and logs the request when it is done.
+func requestContext(base *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.GetHeader(requestIDHeader)
+		if !acceptableRequestID.MatchString(id) {
+			id = uuid.NewString()
+		}
+		c.Header(requestIDHeader, id)
+		log := base.With("request_id", id)
+		c.Set(loggerKey, log)
+		start := time.Now()
+		c.Next()
+		log.Info("request", "method", c.Request.Method, "route", route(c), "path", c.Request.URL.Path,
+			"status", c.Writer.Status(), "duration_ms", time.Since(start).Milliseconds(),
+			"principal", principalName(c))
+	}
+}
+
+func logger(c *gin.Context) *slog.Logger {
+	if l, ok := c.Get(loggerKey); ok {
+		return l.(*slog.Logger)
+	}
+	return slog.Default()
+}
+
+func requestID(c *gin.Context) string { return c.Writer.Header().Get(requestIDHeader) }
+
+func principalName(c *gin.Context) string {
+	if p, ok := c.Get(principalKey); ok {
+		return p.(Principal).String()
+	}
+	return ""
+}
+
+// route is the matched route pattern (bounded cardinality for metrics), or "unmatched".
+func route(c *gin.Context) string {
+	if r := c.FullPath(); r != "" {
+		return r
+	}
+	return "unmatched"
+}
+
+// recoverProblem turns a panic into a logged 500 problem instead of a dropped connection.
+func recoverProblem(c *gin.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			logger(c).Error("panic serving request", "panic", fmt.Sprint(r))
+			abort(c, fmt.Errorf("panic: %v", r))
+		}
+	}()
+	c.Next()
+}
+
+// Metrics are the API's Prometheus collectors.
+type Metrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+// NewMetrics registers the API's collectors with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orderflow_http_requests_total", Help: "HTTP requests by route, method and status.",
+		}, []string{"route", "method", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "orderflow_http_request_duration_seconds", Help: "HTTP request latency by route and method.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"route", "method"}),
+	}
+	reg.MustRegister(m.requests, m.duration)
+	return m
+}
+
+func (m *Metrics) middleware(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	r := route(c)
+	m.requests.WithLabelValues(r, c.Request.Method, strconv.Itoa(c.Writer.Status())).Inc()
+	m.duration.WithLabelValues(r, c.Request.Method).Observe(time.Since(start).Seconds())
+}

@@ -1,0 +1,100 @@
+// Package api is orderflow's HTTP interface (Gin): commands go in and become events or
+// workflows, queries read the projections. Errors are RFC 9457 problem+json, mapped
+// from typed errors in one place (problem.go).
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Deps is what the API needs. Each command or query set is an interface declared here,
+// where it is used.
+type Deps struct {
+	Consumers   ConsumerCommands
+	Restaurants RestaurantCommands
+	Pool        *pgxpool.Pool // idempotency keys
+	Tokens      Tokens
+	Logger      *slog.Logger
+	Registry    *prometheus.Registry
+	// Ready are the readiness checks (PostgreSQL, Temporal) by name.
+	Ready map[string]func(context.Context) error
+}
+
+// NewHandler builds the HTTP handler with every route of the API.
+func NewHandler(d Deps) http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	metrics := NewMetrics(d.Registry)
+	r.Use(requestContext(d.Logger), recoverProblem, metrics.middleware)
+	r.NoRoute(func(c *gin.Context) { abort(c, errNotFound("no such resource: "+c.Request.URL.Path)) })
+	r.NoMethod(func(c *gin.Context) {
+		abort(c, &httpError{http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed",
+			c.Request.Method + " is not allowed here", nil})
+	})
+
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", readiness(d.Ready))
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
+	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openAPISpec) })
+
+	v1 := r.Group("/v1", authenticate(d.Tokens), idempotency(d.Pool))
+	consumers{d.Consumers}.routes(v1)
+	restaurants{d.Restaurants}.routes(v1)
+	return r
+}
+
+func readiness(checks map[string]func(context.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+		defer cancel()
+		status, results := http.StatusOK, gin.H{}
+		for name, check := range checks {
+			if err := check(ctx); err != nil {
+				status, results[name] = http.StatusServiceUnavailable, err.Error()
+			} else {
+				results[name] = "ok"
+			}
+		}
+		c.JSON(status, gin.H{"status": http.StatusText(status), "checks": results})
+	}
+}
+
+// Serve serves h on addr until ctx ends, then shuts down gracefully: it stops taking
+// connections and lets requests in flight finish (up to 10 s).
+func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
+	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	failed := make(chan error, 1)
+	go func() { failed <- srv.ListenAndServe() }()
+	log.Info("api listening", "addr", addr)
+	select {
+	case err := <-failed:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return err
+	}
+	if err := <-failed; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,294 @@
+package accounting_test
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orderflow/orderflow/domain"
+	"github.com/orderflow/orderflow/domain/accounting"
+	"github.com/orderflow/orderflow/domain/event"
+	"github.com/orderflow/orderflow/domain/money"
+)
+
+var (
+	consumerID = uuid.MustParse("11111111-1111-4111-8111-111111111111")
+	order1     = uuid.MustParse("22222222-2222-4222-8222-222222222222")
+	order2     = uuid.MustParse("33333333-3333-4333-8333-333333333333")
+
+	opened     = accounting.AccountOpened{ConsumerID: consumerID, CreditLimit: eur(10000), CardLast4: "4242"}
+	disabled   = accounting.AccountDisabled{ConsumerID: consumerID, Reason: "chargeback"}
+	enabled    = accounting.AccountEnabled{ConsumerID: consumerID}
+	authorized = accounting.CreditCardAuthorized{ConsumerID: consumerID, OrderID: order1, Amount: eur(3000)}
+	reversed   = accounting.CardTransactionReversed{ConsumerID: consumerID, OrderID: order1, Amount: eur(3000)}
+)
+
+func eur(c int64) money.Money { return money.Money{Cents: c, Currency: "EUR"} }
+
+func authorize(o uuid.UUID, c int64) accounting.CreditCardAuthorized {
+	return accounting.CreditCardAuthorized{ConsumerID: consumerID, OrderID: o, Amount: eur(c)}
+}
+
+func declined(o uuid.UUID, c int64, reason domain.Code) accounting.CardAuthorizationDeclined {
+	return accounting.CardAuthorizationDeclined{ConsumerID: consumerID, OrderID: o, Amount: eur(c), Reason: reason}
+}
+
+func revisedTo(oldC, newC int64) accounting.CardTransactionRevised {
+	return accounting.CardTransactionRevised{ConsumerID: consumerID, OrderID: order1, OldAmount: eur(oldC), NewAmount: eur(newC)}
+}
+
+type outcome struct {
+	events []event.Event
+	code   domain.Code
+}
+
+func check(t *testing.T, want outcome, got []event.Event, err error) {
+	t.Helper()
+	if want.code == "" {
+		require.NoError(t, err)
+	} else {
+		require.Error(t, err)
+		require.Equal(t, want.code, domain.CodeOf(err), err.Error())
+	}
+	require.Equal(t, want.events, got)
+}
+
+func TestStreamName(t *testing.T) {
+	require.Equal(t, "account-11111111-1111-4111-8111-111111111111", accounting.StreamName(consumerID))
+	require.Equal(t, "account", accounting.Category)
+}
+
+func TestFold(t *testing.T) {
+	base := accounting.State{ConsumerID: consumerID, Opened: true, CreditLimit: eur(10000), CardLast4: "4242", Enabled: true}
+	with := func(edit func(*accounting.State)) accounting.State { s := base; edit(&s); return s }
+	tests := []struct {
+		name    string
+		history []event.Event
+		want    accounting.State
+		avail   int64
+	}{
+		{"nothing", nil, accounting.State{}, 0},
+		{"opened", []event.Event{opened}, base, 10000},
+		{"disabled", []event.Event{opened, disabled},
+			with(func(s *accounting.State) { s.Enabled, s.DisabledReason = false, "chargeback" }), 10000},
+		{"enabled again", []event.Event{opened, disabled, enabled}, base, 10000},
+		{"authorized", []event.Event{opened, authorized},
+			with(func(s *accounting.State) { s.Holds = map[uuid.UUID]money.Money{order1: eur(3000)} }), 7000},
+		{"two holds", []event.Event{opened, authorized, authorize(order2, 500)},
+			with(func(s *accounting.State) { s.Holds = map[uuid.UUID]money.Money{order1: eur(3000), order2: eur(500)} }), 6500},
+		{"declined changes nothing", []event.Event{opened, declined(order1, 99999, domain.CodeInsufficientCredit)}, base, 10000},
+		{"revised", []event.Event{opened, authorized, revisedTo(3000, 4500)},
+			with(func(s *accounting.State) { s.Holds = map[uuid.UUID]money.Money{order1: eur(4500)} }), 5500},
+		{"reversed", []event.Event{opened, authorized, reversed},
+			with(func(s *accounting.State) { s.Holds = map[uuid.UUID]money.Money{} }), 10000},
+		{"foreign event ignored", []event.Event{opened, foreign{}}, base, 10000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := accounting.Fold(tt.history...)
+			require.Equal(t, tt.want, got)
+			require.Equal(t, tt.avail, got.Available().Cents)
+		})
+	}
+}
+
+type foreign struct{}
+
+func (foreign) EventType() string  { return "SomethingElse" }
+func (foreign) SchemaVersion() int { return 1 }
+
+func TestAvailableSaturatesInsteadOfWrapping(t *testing.T) {
+	s := accounting.Fold(
+		accounting.AccountOpened{ConsumerID: consumerID, CreditLimit: eur(0), CardLast4: "4242"},
+		authorize(order1, math.MaxInt64), authorize(order2, math.MaxInt64),
+	)
+	require.Equal(t, eur(math.MinInt64), s.Available())
+}
+
+func TestOpen(t *testing.T) {
+	tests := []struct {
+		name    string
+		history []event.Event
+		limit   money.Money
+		last4   string
+		want    outcome
+	}{
+		{"new account", nil, eur(10000), "4242", outcome{events: []event.Event{opened}}},
+		{"zero limit", nil, eur(0), "0000", outcome{events: []event.Event{
+			accounting.AccountOpened{ConsumerID: consumerID, CreditLimit: eur(0), CardLast4: "0000"}}}},
+		{"same again", []event.Event{opened}, eur(10000), "4242", outcome{}},
+		{"other terms", []event.Event{opened}, eur(20000), "4242", outcome{code: domain.CodeInvalidStateTransition}},
+		{"negative limit", nil, eur(-1), "4242", outcome{code: domain.CodeValidationFailed}},
+		{"bad currency", nil, money.Money{Cents: 1, Currency: "euro"}, "4242", outcome{code: domain.CodeValidationFailed}},
+		{"bad card", nil, eur(1), "42a2", outcome{code: domain.CodeValidationFailed}},
+		{"short card", nil, eur(1), "424", outcome{code: domain.CodeValidationFailed}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := accounting.Open(accounting.Fold(tt.history...), consumerID, tt.limit, tt.last4)
+			check(t, tt.want, got, err)
+		})
+	}
+}
+
+func TestOpenReportsEveryField(t *testing.T) {
+	_, err := accounting.Open(accounting.State{}, uuid.Nil, money.Money{Cents: -1}, "")
+	var ve *domain.ValidationError
+	require.ErrorAs(t, err, &ve)
+	require.Equal(t, []domain.FieldError{
+		{Field: "consumer_id", Message: "is required"},
+		{Field: "credit_limit_cents", Message: "must not be negative"},
+		{Field: "currency", Message: "must be a 3-letter uppercase ISO 4217 code"},
+		{Field: "card_last4", Message: "must be 4 digits"},
+	}, ve.Fields)
+}
+
+func TestDisableAndEnable(t *testing.T) {
+	tests := []struct {
+		name    string
+		decide  func(accounting.State) ([]event.Event, error)
+		history []event.Event
+		want    outcome
+	}{
+		{"disable enabled", func(s accounting.State) ([]event.Event, error) { return accounting.Disable(s, " chargeback ") },
+			[]event.Event{opened}, outcome{events: []event.Event{disabled}}},
+		{"disable disabled", func(s accounting.State) ([]event.Event, error) { return accounting.Disable(s, "x") },
+			[]event.Event{opened, disabled}, outcome{}},
+		{"disable nothing", func(s accounting.State) ([]event.Event, error) { return accounting.Disable(s, "x") },
+			nil, outcome{code: domain.CodeAccountNotFound}},
+		{"disable with a long reason", func(s accounting.State) ([]event.Event, error) {
+			return accounting.Disable(s, strings.Repeat("x", 501))
+		},
+			[]event.Event{opened}, outcome{code: domain.CodeValidationFailed}},
+		{"enable disabled", accounting.Enable, []event.Event{opened, disabled}, outcome{events: []event.Event{enabled}}},
+		{"enable enabled", accounting.Enable, []event.Event{opened}, outcome{}},
+		{"enable nothing", accounting.Enable, nil, outcome{code: domain.CodeAccountNotFound}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.decide(accounting.Fold(tt.history...))
+			check(t, tt.want, got, err)
+		})
+	}
+}
+
+func TestAuthorize(t *testing.T) {
+	tests := []struct {
+		name    string
+		history []event.Event
+		order   uuid.UUID
+		amount  money.Money
+		want    outcome
+	}{
+		{"within limit", []event.Event{opened}, order1, eur(3000), outcome{events: []event.Event{authorized}}},
+		{"exactly the available credit", []event.Event{opened, authorize(order2, 7000)}, order1, eur(3000),
+			outcome{events: []event.Event{authorized}}},
+		{"one cent over", []event.Event{opened, authorize(order2, 7000)}, order1, eur(3001), outcome{
+			events: []event.Event{declined(order1, 3001, domain.CodeInsufficientCredit)}, code: domain.CodeInsufficientCredit}},
+		{"over the limit", []event.Event{opened}, order1, eur(10001), outcome{
+			events: []event.Event{declined(order1, 10001, domain.CodeInsufficientCredit)}, code: domain.CodeInsufficientCredit}},
+		{"released credit is available again", []event.Event{opened, authorize(order2, 10000),
+			accounting.CardTransactionReversed{ConsumerID: consumerID, OrderID: order2, Amount: eur(10000)}},
+			order1, eur(3000), outcome{events: []event.Event{authorized}}},
+		{"disabled", []event.Event{opened, disabled}, order1, eur(1), outcome{
+			events: []event.Event{declined(order1, 1, domain.CodeAccountDisabled)}, code: domain.CodeAccountDisabled}},
+		{"disabled wins over insufficient credit", []event.Event{opened, disabled}, order1, eur(999999), outcome{
+			events: []event.Event{declined(order1, 999999, domain.CodeAccountDisabled)}, code: domain.CodeAccountDisabled}},
+		{"re-enabled", []event.Event{opened, disabled, enabled}, order1, eur(3000), outcome{events: []event.Event{authorized}}},
+		{"no account", nil, order1, eur(1), outcome{code: domain.CodeAccountNotFound}},
+		{"other currency", []event.Event{opened}, order1, money.Money{Cents: 1, Currency: "USD"}, outcome{code: domain.CodeCurrencyMismatch}},
+		{"retry after success", []event.Event{opened, authorized}, order1, eur(3000), outcome{}},
+		{"retry after success, disabled since", []event.Event{opened, authorized, disabled}, order1, eur(3000), outcome{}},
+		{"another amount for the same order", []event.Event{opened, authorized}, order1, eur(3100),
+			outcome{code: domain.CodeInvalidStateTransition}},
+		{"again after a reversal", []event.Event{opened, authorized, reversed}, order1, eur(3000),
+			outcome{events: []event.Event{authorized}}},
+		{"zero amount", []event.Event{opened}, order1, eur(0), outcome{code: domain.CodeValidationFailed}},
+		{"negative amount", []event.Event{opened}, order1, eur(-5), outcome{code: domain.CodeValidationFailed}},
+		{"invalid currency", []event.Event{opened}, order1, money.Money{Cents: 5}, outcome{code: domain.CodeValidationFailed}},
+		{"no order", []event.Event{opened}, uuid.Nil, eur(5), outcome{code: domain.CodeValidationFailed}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := accounting.Authorize(accounting.Fold(tt.history...), tt.order, tt.amount)
+			check(t, tt.want, got, err)
+		})
+	}
+}
+
+func TestDeclineErrorsMatchTheirSentinels(t *testing.T) {
+	_, err := accounting.Authorize(accounting.Fold(opened), order1, eur(10001))
+	require.ErrorIs(t, err, domain.ErrInsufficientCredit)
+	_, err = accounting.Authorize(accounting.Fold(opened, disabled), order1, eur(1))
+	require.ErrorIs(t, err, domain.ErrAccountDisabled)
+}
+
+func TestReverse(t *testing.T) {
+	tests := []struct {
+		name    string
+		history []event.Event
+		want    outcome
+	}{
+		{"held", []event.Event{opened, authorized}, outcome{events: []event.Event{reversed}}},
+		{"reverses the revised amount", []event.Event{opened, authorized, revisedTo(3000, 1000)}, outcome{events: []event.Event{
+			accounting.CardTransactionReversed{ConsumerID: consumerID, OrderID: order1, Amount: eur(1000)}}}},
+		{"held while disabled", []event.Event{opened, authorized, disabled}, outcome{events: []event.Event{reversed}}},
+		{"never authorized", []event.Event{opened}, outcome{}},
+		{"declined only", []event.Event{opened, declined(order1, 99999, domain.CodeInsufficientCredit)}, outcome{}},
+		{"already reversed", []event.Event{opened, authorized, reversed}, outcome{}},
+		{"other order held", []event.Event{opened, authorize(order2, 100)}, outcome{}},
+		{"no account", nil, outcome{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := accounting.Reverse(accounting.Fold(tt.history...), order1)
+			check(t, tt.want, got, err)
+		})
+	}
+}
+
+func TestRevise(t *testing.T) {
+	tests := []struct {
+		name    string
+		history []event.Event
+		amount  money.Money
+		want    outcome
+	}{
+		{"increase within credit", []event.Event{opened, authorized}, eur(10000), outcome{events: []event.Event{revisedTo(3000, 10000)}}},
+		{"increase beyond credit", []event.Event{opened, authorized}, eur(10001), outcome{
+			events: []event.Event{declined(order1, 10001, domain.CodeInsufficientCredit)}, code: domain.CodeInsufficientCredit}},
+		{"increase counts other holds", []event.Event{opened, authorized, authorize(order2, 6000)}, eur(4001), outcome{
+			events: []event.Event{declined(order1, 4001, domain.CodeInsufficientCredit)}, code: domain.CodeInsufficientCredit}},
+		{"decrease", []event.Event{opened, authorized}, eur(1000), outcome{events: []event.Event{revisedTo(3000, 1000)}}},
+		{"decrease while disabled", []event.Event{opened, authorized, disabled}, eur(1000), outcome{events: []event.Event{revisedTo(3000, 1000)}}},
+		{"increase while disabled", []event.Event{opened, authorized, disabled}, eur(3001), outcome{
+			events: []event.Event{declined(order1, 3001, domain.CodeAccountDisabled)}, code: domain.CodeAccountDisabled}},
+		{"same amount", []event.Event{opened, authorized}, eur(3000), outcome{}},
+		{"retry after success", []event.Event{opened, authorized, revisedTo(3000, 4000)}, eur(4000), outcome{}},
+		{"no hold", []event.Event{opened}, eur(3000), outcome{code: domain.CodeInvalidStateTransition}},
+		{"reversed hold", []event.Event{opened, authorized, reversed}, eur(3000), outcome{code: domain.CodeInvalidStateTransition}},
+		{"no account", nil, eur(3000), outcome{code: domain.CodeAccountNotFound}},
+		{"other currency", []event.Event{opened, authorized}, money.Money{Cents: 3000, Currency: "USD"}, outcome{code: domain.CodeCurrencyMismatch}},
+		{"zero", []event.Event{opened, authorized}, eur(0), outcome{code: domain.CodeValidationFailed}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := accounting.Revise(accounting.Fold(tt.history...), order1, tt.amount)
+			check(t, tt.want, got, err)
+		})
+	}
+}
+
+func TestStateCopiesDoNotChangeWhenDecisionsRun(t *testing.T) {
+	s := accounting.Fold(opened, authorized)
+	_, _ = accounting.Reverse(s, order1)
+	_, _ = accounting.Revise(s, order1, eur(5000))
+	_, _ = accounting.Authorize(s, order2, eur(100))
+	held, ok := s.Hold(order1)
+	require.True(t, ok)
+	require.Equal(t, eur(3000), held)
+	require.Len(t, s.Holds, 1)
+}

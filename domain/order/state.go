@@ -1,0 +1,98 @@
+package order
+
+import (
+	"slices"
+
+	"github.com/google/uuid"
+
+	"github.com/orderflow/orderflow/domain"
+	"github.com/orderflow/orderflow/domain/event"
+	"github.com/orderflow/orderflow/domain/money"
+)
+
+// Status is where an order is in its life cycle. The zero Status means no order.
+type Status string
+
+const (
+	StatusApprovalPending Status = "APPROVAL_PENDING"
+	StatusApproved        Status = "APPROVED"
+	StatusRejected        Status = "REJECTED"
+	StatusCancelPending   Status = "CANCEL_PENDING"
+	StatusCanceled        Status = "CANCELED"
+	StatusRevisionPending Status = "REVISION_PENDING"
+	StatusShipped         Status = "SHIPPED"
+	StatusDelivered       Status = "DELIVERED"
+)
+
+// Terminal reports whether no further transition can leave the status.
+func (s Status) Terminal() bool {
+	return s == StatusRejected || s == StatusCanceled || s == StatusDelivered
+}
+
+// Revision is a proposed change of lines, pending the revise saga.
+type Revision struct {
+	Lines []Line
+	Total money.Money
+}
+
+// State is an order rebuilt from its stream: what the decisions need and what a read
+// model shows.
+type State struct {
+	ID              uuid.UUID
+	ConsumerID      uuid.UUID
+	RestaurantID    uuid.UUID
+	Status          Status
+	Lines           []Line
+	Total           money.Money
+	DeliveryAddress Address
+	RejectionReason domain.Code
+	RejectionDetail string
+	CancelReason    string
+	// PendingRevision is set while REVISION_PENDING.
+	PendingRevision *Revision
+}
+
+// Exists reports whether the order was created.
+func (s State) Exists() bool { return s.Status != "" }
+
+// Fold rebuilds an order from its events, oldest first.
+func Fold(events ...event.Event) State {
+	var s State
+	for _, e := range events {
+		s.Apply(e)
+	}
+	return s
+}
+
+// Apply folds one event into the state; events it does not know are ignored. Lines
+// are copied so the state never shares memory with an event.
+func (s *State) Apply(e event.Event) {
+	switch e := e.(type) {
+	case OrderCreated:
+		s.ID, s.ConsumerID, s.RestaurantID = e.OrderID, e.ConsumerID, e.RestaurantID
+		s.Lines, s.Total, s.DeliveryAddress = slices.Clone(e.Lines), e.Total, e.DeliveryAddress
+		s.Status = StatusApprovalPending
+	case OrderApproved:
+		s.Status = StatusApproved
+	case OrderRejected:
+		s.Status, s.RejectionReason, s.RejectionDetail = StatusRejected, e.Reason, e.Detail
+	case OrderCancelRequested:
+		s.Status = StatusCancelPending
+	case OrderCancelRejected:
+		s.Status = StatusApproved
+	case OrderCanceled:
+		s.Status, s.CancelReason = StatusCanceled, e.Reason
+	case OrderRevisionProposed:
+		s.Status = StatusRevisionPending
+		s.PendingRevision = &Revision{Lines: slices.Clone(e.Lines), Total: e.Total}
+	case OrderRevised:
+		s.Status, s.Lines, s.Total = StatusApproved, slices.Clone(e.Lines), e.Total
+		s.PendingRevision = nil
+	case OrderRevisionRejected:
+		s.Status, s.PendingRevision = StatusApproved, nil
+	case OrderShipped:
+		s.Status = StatusShipped
+	case OrderDelivered:
+		s.Status = StatusDelivered
+	}
+}

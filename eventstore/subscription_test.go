@@ -1,0 +1,340 @@
+package eventstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orderflow/orderflow/eventstore"
+	"github.com/orderflow/orderflow/internal/pgtest"
+)
+
+// effects is a handler whose effect is a row per delivered event, written in the
+// subscription's transaction; a plain table (no unique key) so that a double delivery
+// would show as two rows.
+func effects(t *testing.T, schema pgtest.Schema) eventstore.Handler {
+	_, err := schema.Pool.Exec(context.Background(),
+		`create table effects (event_id uuid not null, stream_name text not null, stream_position bigint not null,
+		 seq bigserial primary key)`)
+	require.NoError(t, err)
+	return func(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
+		_, err := tx.Exec(ctx, `insert into effects (event_id, stream_name, stream_position) values ($1, $2, $3)`,
+			e.ID, e.StreamName, e.StreamPosition)
+		return err
+	}
+}
+
+type effectRow struct {
+	id       uuid.UUID
+	stream   string
+	position int64
+}
+
+func effectRows(t *testing.T, schema pgtest.Schema) []effectRow {
+	var out []effectRow
+	rows, err := schema.Pool.Query(context.Background(), `select event_id, stream_name, stream_position from effects order by seq`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var r effectRow
+		require.NoError(t, rows.Scan(&r.id, &r.stream, &r.position))
+		out = append(out, r)
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
+
+// requireExactlyOnceInOrder checks that every appended event had its effect exactly once
+// and that each stream's events took effect in stream order.
+func requireExactlyOnceInOrder(t *testing.T, rows []effectRow, appended map[uuid.UUID]bool) {
+	t.Helper()
+	seen := map[uuid.UUID]int{}
+	lastPosition := map[string]int64{}
+	for _, r := range rows {
+		seen[r.id]++
+		require.Greaterf(t, r.position, lastPosition[r.stream], "stream %s out of order", r.stream)
+		lastPosition[r.stream] = r.position
+	}
+	for id := range appended {
+		require.Equalf(t, 1, seen[id], "event %s took effect %d times", id, seen[id])
+	}
+	require.Len(t, rows, len(appended))
+}
+
+func runSubscription(t *testing.T, store *eventstore.Store, sub eventstore.Subscription) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- store.Subscribe(ctx, sub) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			require.ErrorIs(t, <-done, context.Canceled)
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+func waitForEffects(t *testing.T, schema pgtest.Schema, n int) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		var count int
+		require.NoError(t, schema.Pool.QueryRow(context.Background(), "select count(*) from effects").Scan(&count))
+		return count >= n
+	}, 20*time.Second, 10*time.Millisecond, "waiting for %d effects", n)
+}
+
+// Writers whose transactions commit out of order (each sleeps a random while between
+// taking its position and committing) while a subscriber follows: every event is
+// delivered exactly once and each stream in order. A reader that only remembers the
+// highest global position seen would skip the events of the slow transactions.
+func TestSubscriptionDeliversOutOfOrderCommitsExactlyOnceInOrder(t *testing.T) {
+	t.Parallel()
+	store, schema := newStore(t)
+	handler := effects(t, schema)
+	runSubscription(t, store, eventstore.Subscription{Name: "all", Handler: handler, BatchSize: 7,
+		PollInterval: 20 * time.Millisecond})
+
+	ctx := context.Background()
+	var mu sync.Mutex
+	appended := map[uuid.UUID]bool{}
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 30; i++ {
+				id := uuid.New()
+				stream := streamName("writer", rand.IntN(4))
+				for {
+					err := pgx.BeginFunc(ctx, schema.Pool, func(tx pgx.Tx) error {
+						if err := insertEvent(ctx, tx, stream, id); err != nil {
+							return err
+						}
+						_, err := tx.Exec(ctx, `select pg_sleep($1)`, rand.Float64()*0.01)
+						return err
+					})
+					var pgErr *pgconn.PgError
+					if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+						continue // another writer took this stream position first
+					}
+					require.NoError(t, err)
+					break
+				}
+				mu.Lock()
+				appended[id] = true
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	waitForEffects(t, schema, len(appended))
+	time.Sleep(100 * time.Millisecond) // a double delivery would land now
+	requireExactlyOnceInOrder(t, effectRows(t, schema), appended)
+}
+
+// The handler's process dies mid-batch (its context ends and the batch fails); a new
+// subscription resumes from the checkpoint and every effect happens exactly once.
+func TestSubscriptionResumesAfterACrashWithEveryEffectExactlyOnce(t *testing.T) {
+	t.Parallel()
+	store, schema := newStore(t)
+	handler := effects(t, schema)
+	ctx := context.Background()
+	appended := map[uuid.UUID]bool{}
+	for i := 0; i < 20; i++ {
+		batch := events(50, "E")
+		for _, e := range batch {
+			appended[e.ID] = true
+		}
+		_, err := store.Append(ctx, streamName("s", i), eventstore.NoStream(), batch...)
+		require.NoError(t, err)
+	}
+
+	crashCtx, crash := context.WithCancel(ctx)
+	var delivered atomic.Int64
+	crashing := func(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
+		if err := handler(ctx, tx, e); err != nil {
+			return err
+		}
+		if delivered.Add(1) == 430 { // in the middle of the ninth batch of 50
+			crash()
+			return errors.New("process killed")
+		}
+		return nil
+	}
+	err := store.Subscribe(crashCtx, eventstore.Subscription{Name: "projection", Handler: crashing, BatchSize: 50})
+	require.ErrorIs(t, err, context.Canceled)
+	require.Len(t, effectRows(t, schema), 400, "the interrupted batch left no effect behind")
+
+	runSubscription(t, store, eventstore.Subscription{Name: "projection", Handler: handler, BatchSize: 50})
+	waitForEffects(t, schema, 1000)
+	time.Sleep(100 * time.Millisecond)
+	requireExactlyOnceInOrder(t, effectRows(t, schema), appended)
+}
+
+func TestSubscriptionRetriesAFailingHandler(t *testing.T) {
+	t.Parallel()
+	store, schema := newStore(t)
+	handler := effects(t, schema)
+	appended := map[uuid.UUID]bool{}
+	batch := events(10, "E")
+	for _, e := range batch {
+		appended[e.ID] = true
+	}
+	_, err := store.Append(context.Background(), "s-1", eventstore.NoStream(), batch...)
+	require.NoError(t, err)
+
+	var failures atomic.Int64
+	flaky := func(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
+		if e.StreamPosition == 6 && failures.Add(1) <= 2 {
+			return fmt.Errorf("downstream unavailable")
+		}
+		return handler(ctx, tx, e)
+	}
+	runSubscription(t, store, eventstore.Subscription{Name: "flaky", Handler: flaky, BatchSize: 4})
+	waitForEffects(t, schema, 10)
+	requireExactlyOnceInOrder(t, effectRows(t, schema), appended)
+	require.Equal(t, int64(3), failures.Load())
+}
+
+// With polling effectively off, only LISTEN/NOTIFY can wake the subscriber.
+func TestSubscriptionWakesOnNotification(t *testing.T) {
+	t.Parallel()
+	store, schema := newStore(t)
+	handler := effects(t, schema)
+	var batches atomic.Int64
+	runSubscription(t, store, eventstore.Subscription{Name: "live", Handler: handler, PollInterval: time.Hour,
+		OnBatch: func(int, eventstore.Checkpoint) { batches.Add(1) }})
+	time.Sleep(200 * time.Millisecond) // let it start listening
+
+	_, err := store.Append(context.Background(), "s-1", eventstore.NoStream(), event("E", nil))
+	require.NoError(t, err)
+	waitForEffects(t, schema, 1)
+	require.Equal(t, int64(1), batches.Load())
+}
+
+// An append whose notification arrives while a running transaction holds it behind the
+// horizon is still delivered once that transaction ends, with polling effectively off:
+// nobody will notify again, so the subscriber must look again by itself.
+func TestSubscriptionDeliversEventsHeldBackWhenTheirNotificationCame(t *testing.T) {
+	t.Parallel()
+	store, schema := newStore(t)
+	ctx := context.Background()
+	runSubscription(t, store, eventstore.Subscription{Name: "patient", Handler: effects(t, schema), PollInterval: time.Hour})
+	time.Sleep(200 * time.Millisecond) // let it start listening
+
+	slow, err := schema.Pool.Begin(ctx)
+	require.NoError(t, err)
+	defer slow.Rollback(ctx)
+	require.NoError(t, insertEvent(ctx, slow, "slow-1", uuid.New()))
+	_, err = store.Append(ctx, "fast-1", eventstore.NoStream(), event("E", nil))
+	require.NoError(t, err)
+	time.Sleep(300 * time.Millisecond) // the notification is heard and the event held back
+	require.Empty(t, effectRows(t, schema))
+
+	require.NoError(t, slow.Rollback(ctx))
+	waitForEffects(t, schema, 1)
+}
+
+// The listening connection is killed by the server; the subscription reconnects and
+// carries on from its checkpoint.
+func TestSubscriptionSurvivesADroppedConnection(t *testing.T) {
+	t.Parallel()
+	store, schema := newStore(t)
+	handler := effects(t, schema)
+	ctx := context.Background()
+	runSubscription(t, store, eventstore.Subscription{Name: "sturdy", Handler: handler, PollInterval: time.Hour})
+
+	first := event("E", nil)
+	_, err := store.Append(ctx, "s-1", eventstore.NoStream(), first)
+	require.NoError(t, err)
+	waitForEffects(t, schema, 1)
+
+	var killed int
+	require.NoError(t, schema.Pool.QueryRow(ctx, `select count(pg_terminate_backend(pid)) from pg_stat_activity
+		where application_name = 'orderflow subscription sturdy' and datname = current_database()
+		and pid <> pg_backend_pid()`).Scan(&killed))
+	require.Equal(t, 1, killed)
+
+	second := event("E", nil)
+	require.Eventually(t, func() bool {
+		// Appends before the new LISTEN would wait for the hour-long poll, so keep
+		// nudging with empty notifications until the reconnected session hears one.
+		_, err := schema.Pool.Exec(ctx, "select pg_notify($1, '')", schema.Name)
+		return err == nil && len(effectRows(t, schema)) == 1
+	}, 5*time.Second, 50*time.Millisecond)
+	_, err = store.Append(ctx, "s-1", eventstore.Exact(1), second)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		_, _ = schema.Pool.Exec(ctx, "select pg_notify($1, '')", schema.Name)
+		return len(effectRows(t, schema)) == 2
+	}, 20*time.Second, 50*time.Millisecond)
+	requireExactlyOnceInOrder(t, effectRows(t, schema), map[uuid.UUID]bool{first.ID: true, second.ID: true})
+}
+
+// Two instances of one subscription (two projector processes): each event still takes
+// effect once.
+func TestTwoInstancesOfASubscriptionDeliverEachEventOnce(t *testing.T) {
+	t.Parallel()
+	store, schema := newStore(t)
+	handler := effects(t, schema)
+	for i := 0; i < 2; i++ {
+		runSubscription(t, store, eventstore.Subscription{Name: "shared", Handler: handler, BatchSize: 10,
+			PollInterval: 10 * time.Millisecond})
+	}
+	appended := map[uuid.UUID]bool{}
+	for i := 0; i < 20; i++ {
+		batch := events(5, "E")
+		for _, e := range batch {
+			appended[e.ID] = true
+		}
+		_, err := store.Append(context.Background(), streamName("s", i%3), eventstore.Any(), batch...)
+		require.NoError(t, err)
+	}
+	waitForEffects(t, schema, 100)
+	time.Sleep(100 * time.Millisecond)
+	requireExactlyOnceInOrder(t, effectRows(t, schema), appended)
+}
+
+func TestIdempotentHandlerRunsOncePerEvent(t *testing.T) {
+	t.Parallel()
+	store, schema := newStore(t)
+	ctx := context.Background()
+	e := event("E", nil)
+	_, err := store.Append(ctx, "s-1", eventstore.NoStream(), e)
+	require.NoError(t, err)
+	recorded, err := store.ReadLast(ctx, "s-1")
+	require.NoError(t, err)
+
+	var runs int
+	h := eventstore.Idempotent("mailer", func(context.Context, pgx.Tx, eventstore.RecordedEvent) error {
+		runs++
+		return nil
+	})
+	for i := 0; i < 3; i++ {
+		require.NoError(t, pgx.BeginFunc(ctx, schema.Pool, func(tx pgx.Tx) error { return h(ctx, tx, recorded) }))
+	}
+	require.Equal(t, 1, runs)
+
+	// A rolled-back transaction forgets that the event was processed.
+	rolledBack := eventstore.Idempotent("auditor", func(context.Context, pgx.Tx, eventstore.RecordedEvent) error {
+		runs++
+		return errors.New("failed")
+	})
+	require.Error(t, pgx.BeginFunc(ctx, schema.Pool, func(tx pgx.Tx) error { return rolledBack(ctx, tx, recorded) }))
+	require.NoError(t, pgx.BeginFunc(ctx, schema.Pool, func(tx pgx.Tx) error { return h(ctx, tx, recorded) }))
+	var n int
+	require.NoError(t, schema.Pool.QueryRow(ctx, `select count(*) from processed_events where consumer = 'auditor'`).Scan(&n))
+	require.Equal(t, 0, n)
+	require.Equal(t, 2, runs)
+}

@@ -1,0 +1,27 @@
+// Package projections is orderflow's query side (CQRS): read models built from the
+// event store by checkpointed subscriptions, and the queries the API serves from them.
+//
+// Read models:
+//
+//   - order_view (projection "order_view", streams order-<id>): one row per order,
+//     serving GetOrder, WaitForOrderVersion and, through an index on (consumer_id,
+//     created_at desc, order_id desc), ConsumerOrders.
+//   - kitchen_ticket_queue (projection "kitchen_tickets", streams ticket-<orderId>):
+//     one row per ticket, serving RestaurantTickets and GetTicket.
+//
+// Each projection is an eventstore.Subscription (see All): its rows change in the same
+// transaction as its checkpoint, so a read model is never ahead of or behind what its
+// checkpoint says. Rows are computed by folding events with the domain's own Apply
+// (order.State, kitchen.State), so a view's status is exactly the aggregate's.
+//
+// Idempotency is twofold. Every row carries the stream position it was last brought
+// to (its version) and an event at or below it is ignored, so re-delivering or
+// replaying events can never move a row backwards or apply a change twice. And the
+// handlers run under eventstore.Idempotent, recording each event in processed_events
+// with the effect, as every subscriber in orderflow does.
+//
+// Reads are eventually consistent. A client that has just written knows the stream
+// version its command produced and can wait for the view to reach it
+// (WaitForOrderVersion). Any read model can be dropped and rebuilt from the store
+// while the projector runs (Rebuild).
+package projections

@@ -1,0 +1,34 @@
+package projections
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/orderflow/orderflow/domain"
+)
+
+var (
+	// ErrNotFound: the read model has no such row (yet: reads are eventually
+	// consistent, so a just-created order may not be there for a moment).
+	ErrNotFound = errors.New("projections: not found")
+	// ErrInvalidCursor: a pagination cursor that this package did not issue. The error
+	// is also a *domain.ValidationError naming the field "cursor".
+	ErrInvalidCursor = errors.New("projections: invalid cursor")
+	// ErrUnknownProjection: Rebuild or Lag was given a name that is not in Names().
+	ErrUnknownProjection = errors.New("projections: unknown projection")
+)
+
+// notFound is ErrNotFound that is also the domain's not-found error of that entity
+// (domain.ErrOrderNotFound, domain.ErrTicketNotFound), so the API's single mapping of
+// domain errors to problem documents handles it without knowing this package.
+func notFound(code domain.Code, what string, id fmt.Stringer) error {
+	return fmt.Errorf("%w: %w", ErrNotFound, domain.Errorf(code, "%s %s not found", what, id))
+}
+
+// invalidCursor is ErrInvalidCursor that is also a validation failure of the "cursor"
+// query parameter, for the same reason.
+func invalidCursor() error {
+	var v domain.Validator
+	v.Add("cursor", "is not a cursor returned by this endpoint")
+	return fmt.Errorf("%w: %w", ErrInvalidCursor, v.Err())
+}

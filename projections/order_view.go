@@ -1,0 +1,204 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/orderflow/orderflow/domain"
+	"github.com/orderflow/orderflow/domain/event"
+	"github.com/orderflow/orderflow/domain/money"
+	"github.com/orderflow/orderflow/domain/order"
+	"github.com/orderflow/orderflow/eventstore"
+)
+
+// OrderItem is one line of an order as the API shows it: prices are flattened to
+// cents in the order's currency.
+type OrderItem struct {
+	MenuItemID     string `json:"menu_item_id"`
+	Name           string `json:"name"`
+	Quantity       int    `json:"quantity"`
+	UnitPriceCents int64  `json:"unit_price_cents"`
+	TotalCents     int64  `json:"total_cents"`
+}
+
+// PendingRevision is a change of lines proposed by the revise saga and not yet
+// confirmed (the order is REVISION_PENDING meanwhile).
+type PendingRevision struct {
+	Items      []OrderItem `json:"items"`
+	TotalCents int64       `json:"total_cents"`
+}
+
+// OrderView is an order as the query side knows it (GET /v1/orders/:id). The first
+// ten fields are the API contract; the others are extras a client may find useful.
+type OrderView struct {
+	ID           uuid.UUID    `json:"id"`
+	Status       order.Status `json:"status"`
+	ConsumerID   uuid.UUID    `json:"consumer_id"`
+	RestaurantID uuid.UUID    `json:"restaurant_id"`
+	Items        []OrderItem  `json:"items"`
+	TotalCents   int64        `json:"total_cents"`
+	Currency     string       `json:"currency"`
+	// RejectionReason is the domain code that rejected the order (INSUFFICIENT_CREDIT,
+	// RESTAURANT_TIMEOUT, …); null unless the order is REJECTED.
+	RejectionReason NullableString `json:"rejection_reason"`
+	// Version is the position in the order's stream of the last event applied: a client
+	// that was told its command produced version N can wait for it (WaitForOrderVersion).
+	Version   int64     `json:"version"`
+	UpdatedAt time.Time `json:"updated_at"`
+
+	RejectionDetail string           `json:"rejection_detail,omitempty"`
+	CancelReason    string           `json:"cancel_reason,omitempty"`
+	PendingRevision *PendingRevision `json:"pending_revision,omitempty"`
+	DeliveryAddress order.Address    `json:"delivery_address"`
+	CreatedAt       time.Time        `json:"created_at"`
+}
+
+// orderViewHandler keeps order_view up to date with the order streams. Each event is
+// folded into the order's state with order.State.Apply, the aggregate's own logic, so
+// the view's status can never disagree with the write side's.
+func orderViewHandler(reg *event.Registry, log *slog.Logger) eventstore.Handler {
+	return func(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
+		id, ok := event.StreamID(order.Category, e.StreamName)
+		if !ok {
+			log.Warn("ignoring an event of a stream that is not an order's", "stream", e.StreamName, "event_id", e.ID)
+			return nil
+		}
+		ev, err := decode(reg, log, e)
+		if err != nil {
+			return err
+		}
+		current, err := scanOrder(tx.QueryRow(ctx, selectOrder+`where order_id = $1`, id))
+		found := err == nil
+		switch {
+		case err != nil && !errors.Is(err, pgx.ErrNoRows):
+			return err
+		case found && e.StreamPosition <= current.Version:
+			return nil // already applied: a replay or a second delivery
+		case !found && e.Type != order.TypeOrderCreated:
+			return fmt.Errorf("order view: %s at %s/%d precedes the order's creation", e.Type, e.StreamName, e.StreamPosition)
+		}
+		var state order.State
+		if found {
+			state = current.state()
+		}
+		if ev != nil {
+			state.Apply(ev)
+		}
+		next := orderViewOf(state)
+		next.ID, next.Version = id, e.StreamPosition
+		next.CreatedAt, next.UpdatedAt = e.Metadata.RecordedAt, e.Metadata.RecordedAt
+		if found {
+			next.CreatedAt = current.CreatedAt
+		}
+		return upsertOrder(ctx, tx, next)
+	}
+}
+
+// decode turns a stored event into its domain value. An event type this build does not
+// know gives nil and no error: the handler still advances the row's version, so that a
+// client waiting for that version is not kept waiting by a newer writer's event. A
+// known type at an unknown schema version, or undecodable data, is an error: skipping it
+// would serve a wrong view, so the projection stops (and retries) until it is upgraded.
+func decode(reg *event.Registry, log *slog.Logger, e eventstore.RecordedEvent) (event.Event, error) {
+	ev, err := reg.Decode(e.Type, e.SchemaVersion, e.Data)
+	if errors.Is(err, event.ErrUnknownEventType) {
+		log.Warn("ignoring an event of unknown type", "type", e.Type, "stream", e.StreamName, "event_id", e.ID)
+		return nil, nil
+	}
+	return ev, err
+}
+
+// state is the order.State the row was folded into, for folding the next event.
+func (v OrderView) state() order.State {
+	s := order.State{
+		ID: v.ID, ConsumerID: v.ConsumerID, RestaurantID: v.RestaurantID, Status: v.Status,
+		Lines: linesOf(v.Items, v.Currency), Total: money.Money{Cents: v.TotalCents, Currency: v.Currency},
+		DeliveryAddress: v.DeliveryAddress, RejectionReason: domain.Code(v.RejectionReason),
+		RejectionDetail: v.RejectionDetail, CancelReason: v.CancelReason,
+	}
+	if r := v.PendingRevision; r != nil {
+		s.PendingRevision = &order.Revision{Lines: linesOf(r.Items, v.Currency),
+			Total: money.Money{Cents: r.TotalCents, Currency: v.Currency}}
+	}
+	return s
+}
+
+// orderViewOf renders a folded order; the caller sets the version and timestamps.
+func orderViewOf(s order.State) OrderView {
+	v := OrderView{
+		ID: s.ID, Status: s.Status, ConsumerID: s.ConsumerID, RestaurantID: s.RestaurantID,
+		Items: itemsOf(s.Lines), TotalCents: s.Total.Cents, Currency: s.Total.Currency,
+		RejectionReason: NullableString(s.RejectionReason), RejectionDetail: s.RejectionDetail,
+		CancelReason: s.CancelReason, DeliveryAddress: s.DeliveryAddress,
+	}
+	if r := s.PendingRevision; r != nil {
+		v.PendingRevision = &PendingRevision{Items: itemsOf(r.Lines), TotalCents: r.Total.Cents}
+	}
+	return v
+}
+
+func itemsOf(lines []order.Line) []OrderItem {
+	items := make([]OrderItem, len(lines)) // never nil: the column and the API want []
+	for i, l := range lines {
+		items[i] = OrderItem{MenuItemID: l.MenuItemID, Name: l.Name, Quantity: l.Quantity,
+			UnitPriceCents: l.UnitPrice.Cents, TotalCents: l.Total.Cents}
+	}
+	return items
+}
+
+func linesOf(items []OrderItem, currency string) []order.Line {
+	lines := make([]order.Line, len(items))
+	for i, it := range items {
+		lines[i] = order.Line{MenuItemID: it.MenuItemID, Name: it.Name, Quantity: it.Quantity,
+			UnitPrice: money.Money{Cents: it.UnitPriceCents, Currency: currency},
+			Total:     money.Money{Cents: it.TotalCents, Currency: currency}}
+	}
+	return lines
+}
+
+// upsertOrder writes a row unless the table already holds a later version of it; the
+// handler checked that already, so the guard only matters if two writers ever raced.
+func upsertOrder(ctx context.Context, tx pgx.Tx, v OrderView) error {
+	_, err := tx.Exec(ctx, `insert into order_view (order_id, consumer_id, restaurant_id, status, lines,
+		total_cents, currency, rejection_reason, rejection_detail, cancel_reason, pending_revision,
+		delivery_address, version, created_at, updated_at)
+		values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+		on conflict (order_id) do update set consumer_id = excluded.consumer_id,
+			restaurant_id = excluded.restaurant_id, status = excluded.status, lines = excluded.lines,
+			total_cents = excluded.total_cents, currency = excluded.currency,
+			rejection_reason = excluded.rejection_reason, rejection_detail = excluded.rejection_detail,
+			cancel_reason = excluded.cancel_reason, pending_revision = excluded.pending_revision,
+			delivery_address = excluded.delivery_address, version = excluded.version,
+			created_at = excluded.created_at, updated_at = excluded.updated_at
+		where order_view.version < excluded.version`,
+		v.ID, v.ConsumerID, v.RestaurantID, string(v.Status), v.Items, v.TotalCents, v.Currency,
+		string(v.RejectionReason), v.RejectionDetail, v.CancelReason, v.PendingRevision, v.DeliveryAddress,
+		v.Version, v.CreatedAt, v.UpdatedAt)
+	return err
+}
+
+const selectOrder = `select order_id, consumer_id, restaurant_id, status, lines, total_cents, currency,
+	rejection_reason, rejection_detail, cancel_reason, pending_revision, delivery_address, version,
+	created_at, updated_at from order_view `
+
+func scanOrder(row pgx.Row) (OrderView, error) {
+	var (
+		v              OrderView
+		status, reason string
+	)
+	err := row.Scan(&v.ID, &v.ConsumerID, &v.RestaurantID, &status, &v.Items, &v.TotalCents, &v.Currency,
+		&reason, &v.RejectionDetail, &v.CancelReason, &v.PendingRevision, &v.DeliveryAddress, &v.Version,
+		&v.CreatedAt, &v.UpdatedAt)
+	if err != nil {
+		return OrderView{}, err
+	}
+	v.Status, v.RejectionReason = order.Status(status), NullableString(reason)
+	v.CreatedAt, v.UpdatedAt = v.CreatedAt.UTC(), v.UpdatedAt.UTC()
+	return v, nil
+}
