@@ -30,6 +30,9 @@ const (
 	CodeTicketAlreadyPickedUp     Code = "TICKET_ALREADY_PICKED_UP"
 	CodeTicketNotRevisable        Code = "TICKET_NOT_REVISABLE"
 	CodeValidationFailed          Code = "VALIDATION_FAILED"
+	// CodeServiceUnavailable rejects an order whose saga step kept failing for
+	// reasons other than a business rule until its retries ran out.
+	CodeServiceUnavailable Code = "SERVICE_UNAVAILABLE"
 )
 
 // Codes lists every code, for exhaustive mappings (HTTP statuses, error types).
@@ -41,7 +44,7 @@ func Codes() []Code {
 		CodeRestaurantRejected, CodeRestaurantTimeout, CodeConsumerCanceled,
 		CodeOrderNotFound, CodeInvalidStateTransition,
 		CodeTicketNotFound, CodeTicketAlreadyPickedUp, CodeTicketNotRevisable,
-		CodeValidationFailed,
+		CodeValidationFailed, CodeServiceUnavailable,
 	}
 }
 
@@ -94,6 +97,7 @@ var (
 	ErrTicketAlreadyPickedUp     = &Error{Code: CodeTicketAlreadyPickedUp, Message: "ticket already picked up"}
 	ErrTicketNotRevisable        = &Error{Code: CodeTicketNotRevisable, Message: "ticket can no longer be revised"}
 	ErrValidation                = &Error{Code: CodeValidationFailed, Message: "validation failed"}
+	ErrServiceUnavailable        = &Error{Code: CodeServiceUnavailable, Message: "a service the saga needs was unavailable"}
 )
 
 // CodeOf returns the business code carried by err (a *ValidationError counts as

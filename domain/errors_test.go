@@ -45,6 +45,7 @@ func TestEverySentinelCarriesItsCode(t *testing.T) {
 		"TICKET_ALREADY_PICKED_UP":    domain.ErrTicketAlreadyPickedUp,
 		"TICKET_NOT_REVISABLE":        domain.ErrTicketNotRevisable,
 		"VALIDATION_FAILED":           domain.ErrValidation,
+		"SERVICE_UNAVAILABLE":         domain.ErrServiceUnavailable,
 	}
 	require.Len(t, domain.Codes(), len(sentinels))
 	for _, code := range domain.Codes() {

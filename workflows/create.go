@@ -1,0 +1,204 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/domain"
+	"github.com/orderflow/orderflow/domain/kitchen"
+	"github.com/orderflow/orderflow/domain/order"
+)
+
+// errConsumerCanceled stops the create saga when the consumer cancels while it is
+// pending; the saga then compensates and the order ends CANCELED.
+var errConsumerCanceled = errors.New("the consumer canceled the order")
+
+// create runs the CreateOrder saga: OrderCreated; verify the consumer; create the
+// ticket (undo: cancel it); authorize the card (undo: reverse it); wait for the
+// restaurant; approve. A refusal or a failure compensates in reverse order and rejects
+// the order with the refusing step's code; a consumer's cancel or the workflow's own
+// cancellation compensates and cancels it.
+func (w *orderWorkflow) create(ctx workflow.Context) error {
+	s := newSaga("CreateOrder", &w.progress)
+	if err := step(ctx, TaskQueueOrders, orderService.CreateOrder,
+		activities.CreateOrderInput{Meta: w.meta("CreateOrder"), Order: w.in.Order}); err != nil {
+		return err // no order was created: nothing to compensate or reject
+	}
+	s.done("CreateOrder")
+
+	err := s.run(ctx, w.canceledByConsumer,
+		sagaStep{name: "VerifyConsumer", run: w.verifyConsumer},
+		sagaStep{name: "CreateTicket", run: w.createTicket, undo: &compensation{"CancelTicket", w.cancelTicket}},
+		sagaStep{name: "AuthorizeCard", run: w.authorizeCard, undo: &compensation{"ReverseCard", w.reverseCard}},
+		sagaStep{name: "AwaitRestaurant", run: w.awaitRestaurant},
+	)
+	if err == nil {
+		err = w.canceledByConsumer()
+	}
+	if err == nil {
+		err = step(ctx, TaskQueueOrders, orderService.ApproveOrder,
+			activities.OrderChangeInput{Meta: w.meta("ApproveOrder"), OrderID: w.state.ID})
+	}
+	if err != nil {
+		return w.abandon(ctx, s, err)
+	}
+	s.done("ApproveOrder")
+	return w.setStatus(ctx, order.StatusApproved)
+}
+
+func (w *orderWorkflow) canceledByConsumer() error {
+	if w.cancel != nil {
+		return errConsumerCanceled
+	}
+	return nil
+}
+
+func (w *orderWorkflow) verifyConsumer(ctx workflow.Context) error {
+	return step(ctx, TaskQueueConsumers, consumerService.VerifyConsumer, activities.VerifyConsumerInput{
+		Meta: w.meta("VerifyConsumer"), ConsumerID: w.state.ConsumerID, OrderID: w.state.ID})
+}
+
+func (w *orderWorkflow) createTicket(ctx workflow.Context) error {
+	err := step(ctx, TaskQueueKitchen, kitchenService.CreateTicket, activities.CreateTicketInput{
+		Meta:   w.meta("CreateTicket"),
+		Ticket: kitchenTicket(w.state),
+	})
+	w.ticketOpen = err == nil
+	return err
+}
+
+func (w *orderWorkflow) cancelTicket(ctx workflow.Context) error {
+	w.ticketOpen = false
+	return mustStep(ctx, TaskQueueKitchen, kitchenService.CancelTicket, activities.TicketChangeInput{
+		Meta: w.meta("CancelTicket"), OrderID: w.state.ID, Reason: "the order was not approved"})
+}
+
+func (w *orderWorkflow) authorizeCard(ctx workflow.Context) error {
+	return step(ctx, TaskQueueAccounting, accountingService.AuthorizeCard, activities.CardInput{
+		Meta: w.meta("AuthorizeCard"), ConsumerID: w.state.ConsumerID, OrderID: w.state.ID, Amount: w.state.Total})
+}
+
+func (w *orderWorkflow) reverseCard(ctx workflow.Context) error {
+	return mustStep(ctx, TaskQueueAccounting, accountingService.ReverseCard, activities.CardInput{
+		Meta: w.meta("ReverseCard"), ConsumerID: w.state.ConsumerID, OrderID: w.state.ID})
+}
+
+// awaitRestaurant waits, on a durable timer, for the restaurant's answer (or takes it
+// at once for an auto-accepting restaurant) and records it on the ticket.
+func (w *orderWorkflow) awaitRestaurant(ctx workflow.Context) error {
+	if w.in.Acceptance.Auto && w.decision == nil {
+		w.decision = &TicketDecision{User: "system:auto-accept", Accept: true}
+	}
+	timeout := w.in.Acceptance.Timeout
+	if timeout <= 0 {
+		timeout = DefaultAcceptanceTimeout
+	}
+	w.progress.Waiting = "restaurant acceptance"
+	answered, err := workflow.AwaitWithTimeout(ctx, timeout, func() bool { return w.decision != nil || w.cancel != nil })
+	w.progress.Waiting = ""
+	w.ticketOpen = false
+	switch {
+	case err != nil:
+		return err
+	case w.cancel != nil:
+		return errConsumerCanceled
+	case !answered:
+		return domain.Errorf(domain.CodeRestaurantTimeout, "the restaurant did not answer within %s", timeout)
+	}
+	d := w.decision
+	answer := func(step string) activities.TicketChangeInput {
+		return activities.TicketChangeInput{Meta: activities.Meta{User: d.User, CausationID: w.in.CommandID, Step: step},
+			OrderID: w.state.ID, Reason: d.Reason}
+	}
+	if d.Accept {
+		return step(ctx, TaskQueueKitchen, kitchenService.AcceptTicket, answer("AcceptTicket"))
+	}
+	if err := step(ctx, TaskQueueKitchen, kitchenService.RejectTicket, answer("RejectTicket")); err != nil {
+		return err
+	}
+	return domain.Errorf(domain.CodeRestaurantRejected, "the restaurant rejected the order: %s", d.Reason)
+}
+
+// abandon compensates and ends the order: CANCELED when the consumer canceled or the
+// workflow was canceled, REJECTED with the failing step's code otherwise. A canceled
+// workflow still ends canceled once its compensations have run.
+func (w *orderWorkflow) abandon(ctx workflow.Context, s *saga, cause error) error {
+	s.compensate(ctx)
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	workflowCanceled := ctx.Err() != nil
+	if w.cancel != nil || workflowCanceled {
+		user, reason := "system:temporal", "the order's workflow was canceled"
+		if c := w.cancel; c != nil {
+			user, reason = c.User, cancelReason(c.Reason, "canceled by the consumer")
+		}
+		meta := activities.Meta{User: user, CausationID: w.in.CommandID, Step: "CancelOrder"}
+		if err := mustStep(dctx, TaskQueueOrders, orderService.CancelOrder,
+			activities.OrderChangeInput{Meta: meta, OrderID: w.state.ID, Detail: reason}); err != nil {
+			return err
+		}
+		if err := w.setStatus(dctx, order.StatusCanceled); err != nil {
+			return err
+		}
+		if workflowCanceled {
+			return temporal.NewCanceledError(reason)
+		}
+		return nil
+	}
+	code, detail := reasonOf(cause)
+	if err := mustStep(dctx, TaskQueueOrders, orderService.RejectOrder, activities.OrderChangeInput{
+		Meta: w.meta("RejectOrder"), OrderID: w.state.ID, Reason: code, Detail: detail}); err != nil {
+		return err
+	}
+	w.state.RejectionReason, w.progress.RejectionReason = code, code
+	return w.setStatus(dctx, order.StatusRejected)
+}
+
+// reasonOf is the rejection code and detail for why a step failed: its business code,
+// or SERVICE_UNAVAILABLE for a step that kept failing until its retries ran out.
+func reasonOf(err error) (domain.Code, string) {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		if code := activities.BusinessCode(err); code != "" {
+			return code, truncate(app.Message())
+		}
+	}
+	if code := domain.CodeOf(err); code != "" {
+		var e *domain.Error
+		if errors.As(err, &e) {
+			return code, truncate(e.Message)
+		}
+		return code, truncate(err.Error())
+	}
+	return domain.CodeServiceUnavailable, truncate(fmt.Sprintf("a saga step kept failing: %v", err))
+}
+
+func truncate(s string) string {
+	if len(s) > order.MaxDetailLength {
+		return s[:order.MaxDetailLength]
+	}
+	return s
+}
+
+func cancelReason(reason, fallback string) string {
+	if reason == "" {
+		return fallback
+	}
+	return reason
+}
+
+// kitchenTicket is the ticket of an order: what to cook, without prices.
+func kitchenTicket(s order.State) kitchen.CreateCommand {
+	return kitchen.CreateCommand{OrderID: s.ID, RestaurantID: s.RestaurantID, Lines: kitchenLines(s.Lines)}
+}
+
+func kitchenLines(lines []order.Line) []kitchen.Line {
+	out := make([]kitchen.Line, len(lines))
+	for i, l := range lines {
+		out[i] = kitchen.Line{MenuItemID: l.MenuItemID, Name: l.Name, Quantity: l.Quantity}
+	}
+	return out
+}

@@ -1,0 +1,118 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/domain"
+	"github.com/orderflow/orderflow/domain/money"
+	"github.com/orderflow/orderflow/domain/order"
+)
+
+// PlaceOrder starts an order's workflow with the order already priced and validated
+// against the menu by the API.
+type PlaceOrder struct {
+	Order      order.CreateCommand
+	Acceptance Acceptance
+	// User placed the order; CommandID is the request that did, the causation of the
+	// saga's events.
+	User      string
+	CommandID string
+	// Resume is set when an approved order's workflow continues as new: the order as
+	// it stands, so the create saga is not run again.
+	Resume *Resume `json:",omitempty"`
+}
+
+// Acceptance is how the restaurant takes tickets: at once, or by answering within
+// Timeout (DefaultAcceptanceTimeout when zero).
+type Acceptance struct {
+	Auto    bool
+	Timeout time.Duration
+}
+
+// DefaultAcceptanceTimeout is how long a restaurant has to answer when it set no time.
+const DefaultAcceptanceTimeout = 5 * time.Minute
+
+// Resume is an approved order carried across continue-as-new.
+type Resume struct {
+	Lines   []order.Line
+	Total   money.Money
+	Changes int
+}
+
+// OrderResult is how an order's workflow ended.
+type OrderResult struct {
+	Status          order.Status `json:"status"`
+	RejectionReason domain.Code  `json:"rejection_reason,omitempty"`
+}
+
+// Order is the workflow of one order (id OrderWorkflowID): the CreateOrder saga, then
+// the approved order's cancel and revise sagas until the food is picked up.
+func Order(ctx workflow.Context, in PlaceOrder) (OrderResult, error) {
+	w := newOrderWorkflow(in)
+	if err := w.register(ctx); err != nil {
+		return OrderResult{}, err
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx,
+		ConsumerIDKey.ValueSet(in.Order.ConsumerID.String()),
+		RestaurantIDKey.ValueSet(in.Order.RestaurantID.String()),
+		OrderStatusKey.ValueSet(string(w.state.Status))); err != nil {
+		return OrderResult{}, err
+	}
+	if in.Resume == nil {
+		if err := w.create(ctx); err != nil {
+			return w.result(), err
+		}
+	}
+	if w.state.Status != order.StatusApproved {
+		return w.result(), nil
+	}
+	err := w.serve(ctx)
+	return w.result(), err
+}
+
+// orderWorkflow is the state of one Order workflow. Only workflow code touches it.
+type orderWorkflow struct {
+	in       PlaceOrder
+	state    order.State
+	progress Progress
+	// Requests that arrived by update or signal, for the workflow to act on.
+	decision *TicketDecision
+	cancel   *CancelRequest
+	revise   *order.Revision
+	reviser  string
+	pickedUp *PickedUp
+	// changes counts the cancel and revise sagas run so far; it numbers their ids.
+	changes int
+	// ticketOpen is true once the ticket exists and until the restaurant answered.
+	ticketOpen bool
+}
+
+func newOrderWorkflow(in PlaceOrder) *orderWorkflow {
+	o := in.Order
+	w := &orderWorkflow{in: in, state: order.State{
+		ID: o.OrderID, ConsumerID: o.ConsumerID, RestaurantID: o.RestaurantID,
+		Status: order.StatusApprovalPending, Lines: o.Lines, Total: o.Total, DeliveryAddress: o.DeliveryAddress,
+	}}
+	if r := in.Resume; r != nil {
+		w.state.Status, w.state.Lines, w.state.Total, w.changes = order.StatusApproved, r.Lines, r.Total, r.Changes
+	}
+	w.progress.OrderID, w.progress.Status = o.OrderID, w.state.Status
+	return w
+}
+
+// meta is the context of a step taken on behalf of the user who placed the order.
+func (w *orderWorkflow) meta(step string) activities.Meta {
+	return activities.Meta{User: w.in.User, CausationID: w.in.CommandID, Step: step}
+}
+
+func (w *orderWorkflow) setStatus(ctx workflow.Context, s order.Status) error {
+	w.state.Status, w.progress.Status = s, s
+	return workflow.UpsertTypedSearchAttributes(ctx, OrderStatusKey.ValueSet(string(s)))
+}
+
+func (w *orderWorkflow) result() OrderResult {
+	return OrderResult{Status: w.state.Status, RejectionReason: w.state.RejectionReason}
+}

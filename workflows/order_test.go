@@ -1,0 +1,278 @@
+package workflows_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/orderflow/orderflow/domain"
+	"github.com/orderflow/orderflow/domain/order"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+// The create saga's forward steps up to the restaurant's answer.
+var throughAuthorization = []string{"CreateOrder", "VerifyConsumer", "CreateTicket", "AuthorizeCard"}
+
+func steps(groups ...[]string) []string {
+	var out []string
+	for _, g := range groups {
+		out = append(out, g...)
+	}
+	return out
+}
+
+func TestApprovedOrderShipsWhenPickedUp(t *testing.T) {
+	s := newScript(t)
+	s.at(time.Hour, func() {
+		p := s.progress(t)
+		require.Equal(t, order.StatusApproved, p.Status)
+		require.Equal(t, []string{"CreateOrder", "VerifyConsumer", "CreateTicket", "AuthorizeCard", "AwaitRestaurant", "ApproveOrder"}, p.Steps)
+		require.Empty(t, p.Compensations)
+		require.Equal(t, "cancel, revise or pickup", p.Waiting)
+		s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"})
+	})
+	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
+
+	require.Equal(t, workflows.OrderResult{Status: order.StatusShipped}, s.result(t))
+	require.Equal(t, steps(throughAuthorization, []string{"AcceptTicket", "ApproveOrder", "ShipOrder"}), s.ran())
+}
+
+func TestConsumerRefusedRejectsWithoutCompensations(t *testing.T) {
+	for _, code := range []domain.Code{domain.CodeConsumerNotFound, domain.CodeConsumerSuspended} {
+		t.Run(string(code), func(t *testing.T) {
+			s := newScript(t)
+			s.answer("VerifyConsumer", refuse(code))
+			s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
+
+			require.Equal(t, workflows.OrderResult{Status: order.StatusRejected, RejectionReason: code}, s.result(t))
+			require.Equal(t, []string{"CreateOrder", "VerifyConsumer", "RejectOrder"}, s.ran())
+			require.Empty(t, s.progress(t).Compensations)
+		})
+	}
+}
+
+func TestCardDeclinedCompensatesInReverseOrder(t *testing.T) {
+	for _, code := range []domain.Code{domain.CodeInsufficientCredit, domain.CodeAccountDisabled} {
+		t.Run(string(code), func(t *testing.T) {
+			s := newScript(t)
+			s.answer("AuthorizeCard", refuse(code))
+			s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
+
+			require.Equal(t, workflows.OrderResult{Status: order.StatusRejected, RejectionReason: code}, s.result(t))
+			// The card's compensation was registered before its step (it may have taken
+			// effect), so it runs first, as a no-op when the authorization was declined.
+			require.Equal(t, steps(throughAuthorization, []string{"ReverseCard", "CancelTicket", "RejectOrder"}), s.ran())
+			require.Equal(t, []string{"ReverseCard", "CancelTicket"}, s.progress(t).Compensations)
+		})
+	}
+}
+
+func TestRestaurantRejectsTheTicket(t *testing.T) {
+	s := newScript(t)
+	var rejected func() error
+	s.at(time.Minute, func() {
+		require.Equal(t, "restaurant acceptance", s.progress(t).Waiting)
+		rejected = s.update(workflows.UpdateDecideTicket, workflows.TicketDecision{User: "restaurant:r1", Reason: "out of basil"})
+	})
+	s.env.ExecuteWorkflow(workflows.Order, placeOrder(false))
+
+	require.NoError(t, rejected())
+	require.Equal(t, workflows.OrderResult{Status: order.StatusRejected, RejectionReason: domain.CodeRestaurantRejected}, s.result(t))
+	require.Equal(t, steps(throughAuthorization, []string{"RejectTicket", "ReverseCard", "CancelTicket", "RejectOrder"}), s.ran())
+}
+
+func TestRestaurantTimeoutRejectsOnTheDurableTimer(t *testing.T) {
+	s := newScript(t)
+	start := s.env.Now()
+	s.env.ExecuteWorkflow(workflows.Order, placeOrder(false))
+
+	require.Equal(t, workflows.OrderResult{Status: order.StatusRejected, RejectionReason: domain.CodeRestaurantTimeout}, s.result(t))
+	require.Equal(t, steps(throughAuthorization, []string{"ReverseCard", "CancelTicket", "RejectOrder"}), s.ran())
+	require.GreaterOrEqual(t, s.env.Now().Sub(start), 10*time.Minute, "the saga waited out the acceptance timeout")
+}
+
+func TestConsumerCancelsWhilePending(t *testing.T) {
+	s := newScript(t)
+	var canceled func() error
+	s.at(time.Minute, func() {
+		canceled = s.update(workflows.UpdateCancel, workflows.CancelRequest{User: "consumer:c1", Reason: "changed my mind"})
+	})
+	s.env.ExecuteWorkflow(workflows.Order, placeOrder(false))
+
+	require.NoError(t, canceled())
+	require.Equal(t, workflows.OrderResult{Status: order.StatusCanceled}, s.result(t))
+	require.Equal(t, steps(throughAuthorization, []string{"ReverseCard", "CancelTicket", "CancelOrder"}), s.ran())
+	require.Equal(t, []string{"ReverseCard", "CancelTicket"}, s.progress(t).Compensations)
+}
+
+func TestWorkflowCanceledMidSagaStillCompensates(t *testing.T) {
+	s := newScript(t)
+	s.at(time.Minute, func() { s.env.CancelWorkflow() })
+	s.env.ExecuteWorkflow(workflows.Order, placeOrder(false))
+
+	require.True(t, s.env.IsWorkflowCompleted())
+	var canceled *temporal.CanceledError
+	require.True(t, errors.As(s.env.GetWorkflowError(), &canceled), "got %v", s.env.GetWorkflowError())
+	require.Equal(t, steps(throughAuthorization, []string{"ReverseCard", "CancelTicket", "CancelOrder"}), s.ran())
+	require.Equal(t, order.StatusCanceled, s.progress(t).Status)
+}
+
+func TestTransientFailureIsRetriedThenSucceeds(t *testing.T) {
+	s := newScript(t)
+	s.answer("VerifyConsumer", errors.New("connection reset by peer"))
+	s.answer("CreateTicket", errors.New("connection reset by peer"), errors.New("too many connections"))
+	s.at(time.Hour, func() { s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"}) })
+	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
+
+	require.Equal(t, order.StatusShipped, s.result(t).Status)
+	require.Equal(t, []string{"CreateOrder", "VerifyConsumer", "VerifyConsumer", "CreateTicket", "CreateTicket", "CreateTicket",
+		"AuthorizeCard", "AcceptTicket", "ApproveOrder", "ShipOrder"}, s.ran())
+}
+
+func TestStepFailingUntilRetriesRunOutRejectsAsServiceUnavailable(t *testing.T) {
+	s := newScript(t)
+	down := make([]error, 100)
+	for i := range down {
+		down[i] = errors.New("accounting database unreachable")
+	}
+	s.answer("AuthorizeCard", down...)
+	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
+
+	require.Equal(t, workflows.OrderResult{Status: order.StatusRejected, RejectionReason: domain.CodeServiceUnavailable}, s.result(t))
+	ran := s.ran()
+	require.Equal(t, []string{"ReverseCard", "CancelTicket", "RejectOrder"}, ran[len(ran)-3:])
+}
+
+func TestCancelAfterApproval(t *testing.T) {
+	s := newScript(t)
+	var canceled, second func() error
+	s.at(time.Hour, func() {
+		canceled = s.update(workflows.UpdateCancel, workflows.CancelRequest{User: "consumer:c1", Reason: "too slow"})
+		// The first cancel holds the lock: a second one is refused at once.
+		second = s.update(workflows.UpdateCancel, workflows.CancelRequest{User: "consumer:c1"})
+	})
+	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
+
+	require.NoError(t, canceled())
+	requireRefused(t, second(), domain.CodeInvalidStateTransition)
+	require.Equal(t, workflows.OrderResult{Status: order.StatusCanceled}, s.result(t))
+	require.Equal(t, steps(throughAuthorization, []string{"AcceptTicket", "ApproveOrder",
+		"RequestCancel", "CancelTicket", "ReverseCard", "CancelOrder"}), s.ran())
+	p := s.progress(t)
+	require.Equal(t, "CancelOrder", p.Saga)
+	require.Equal(t, []string{"RequestCancel", "CancelTicket", "ReverseCard", "CancelOrder"}, p.Steps)
+}
+
+func TestCancelAfterPickupIsRefusedAndTheLockReleased(t *testing.T) {
+	s := newScript(t)
+	s.answer("CancelTicket", refuse(domain.CodeTicketAlreadyPickedUp))
+	s.at(time.Hour, func() { s.update(workflows.UpdateCancel, workflows.CancelRequest{User: "consumer:c1"}) })
+	s.at(2*time.Hour, func() {
+		p := s.progress(t)
+		require.Equal(t, order.StatusApproved, p.Status)
+		require.Equal(t, domain.CodeTicketAlreadyPickedUp, p.RejectionReason)
+		s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"})
+	})
+	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
+
+	require.Equal(t, order.StatusShipped, s.result(t).Status)
+	require.Equal(t, steps(throughAuthorization, []string{"AcceptTicket", "ApproveOrder",
+		"RequestCancel", "CancelTicket", "RejectCancel", "ShipOrder"}), s.ran())
+}
+
+func TestReviseThatFailsAuthorizationIsUndone(t *testing.T) {
+	s := newScript(t)
+	s.answer("ReviseCard", refuse(domain.CodeInsufficientCredit))
+	var revised func() error
+	s.at(time.Hour, func() {
+		revised = s.update(workflows.UpdateRevise, workflows.ReviseRequest{User: "consumer:c1",
+			Items: []order.LineChange{{MenuItemID: "margherita", Quantity: 5}}})
+	})
+	s.at(2*time.Hour, func() {
+		require.NoError(t, revised())
+		p := s.progress(t)
+		require.Equal(t, order.StatusApproved, p.Status)
+		require.Equal(t, "ReviseOrder", p.Saga)
+		require.Equal(t, []string{"RestoreCardHold", "RestoreTicket", "RejectRevision"}, p.Compensations)
+		require.Equal(t, domain.CodeInsufficientCredit, p.RejectionReason)
+		s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"})
+	})
+	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
+
+	require.Equal(t, order.StatusShipped, s.result(t).Status)
+	require.Equal(t, steps(throughAuthorization, []string{"AcceptTicket", "ApproveOrder",
+		"ProposeRevision", "ReviseTicket", "ReviseCard", "RestoreCardHold", "RestoreTicket", "RejectRevision", "ShipOrder"}), s.ran())
+}
+
+func TestReviseThenReviseAgain(t *testing.T) {
+	s := newScript(t)
+	var answers []func() error
+	revise := func(qty int) {
+		answers = append(answers, s.update(workflows.UpdateRevise, workflows.ReviseRequest{User: "consumer:c1",
+			Items: []order.LineChange{{MenuItemID: "tiramisu", Quantity: qty}}}))
+	}
+	s.at(time.Hour, func() { revise(3) })
+	// Quantity 3 is then the order's: asking for it again changes nothing and is refused.
+	s.at(2*time.Hour, func() { revise(3) })
+	s.at(3*time.Hour, func() { revise(1) })
+	s.at(4*time.Hour, func() { s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"}) })
+	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
+
+	require.NoError(t, answers[0]())
+	requireRefused(t, answers[1](), domain.CodeValidationFailed)
+	require.NoError(t, answers[2]())
+
+	require.Equal(t, order.StatusShipped, s.result(t).Status)
+	revision := []string{"ProposeRevision", "ReviseTicket", "ReviseCard", "ConfirmRevision"}
+	require.Equal(t, steps(throughAuthorization, []string{"AcceptTicket", "ApproveOrder"}, revision, revision, []string{"ShipOrder"}), s.ran())
+}
+
+// One change at a time: while a revise is in flight, cancel and revise are refused.
+func TestOrderIsLockedWhileAChangeIsInFlight(t *testing.T) {
+	s := newScript(t)
+	var revise, cancel, reviseAgain func() error
+	s.at(time.Hour, func() {
+		revise = s.update(workflows.UpdateRevise, workflows.ReviseRequest{User: "consumer:c1",
+			Items: []order.LineChange{{MenuItemID: "tiramisu", Quantity: 2}}})
+		cancel = s.update(workflows.UpdateCancel, workflows.CancelRequest{User: "consumer:c1"})
+		reviseAgain = s.update(workflows.UpdateRevise, workflows.ReviseRequest{User: "consumer:c1",
+			Items: []order.LineChange{{MenuItemID: "tiramisu", Quantity: 4}}})
+	})
+	s.at(2*time.Hour, func() { s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"}) })
+	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
+
+	require.NoError(t, revise())
+	requireRefused(t, cancel(), domain.CodeInvalidStateTransition)
+	requireRefused(t, reviseAgain(), domain.CodeInvalidStateTransition)
+	require.Equal(t, order.StatusShipped, s.result(t).Status)
+	require.Equal(t, steps(throughAuthorization, []string{"AcceptTicket", "ApproveOrder",
+		"ProposeRevision", "ReviseTicket", "ReviseCard", "ConfirmRevision", "ShipOrder"}), s.ran())
+}
+
+func TestRestaurantCannotAnswerBeforeTheTicketExistsOrTwice(t *testing.T) {
+	s := newScript(t)
+	var early, first, again func() error
+	s.at(0, func() { early = s.update(workflows.UpdateDecideTicket, workflows.TicketDecision{User: "restaurant:r1", Accept: true}) })
+	s.at(time.Minute, func() {
+		first = s.update(workflows.UpdateDecideTicket, workflows.TicketDecision{User: "restaurant:r1", Accept: true})
+		again = s.update(workflows.UpdateDecideTicket, workflows.TicketDecision{User: "restaurant:r1", Reason: "no"})
+	})
+	s.at(time.Hour, func() { s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"}) })
+	s.env.ExecuteWorkflow(workflows.Order, placeOrder(false))
+
+	requireRefused(t, early(), domain.CodeInvalidStateTransition)
+	require.NoError(t, first())
+	requireRefused(t, again(), domain.CodeInvalidStateTransition)
+	require.Equal(t, order.StatusShipped, s.result(t).Status)
+	require.Equal(t, steps(throughAuthorization, []string{"AcceptTicket", "ApproveOrder", "ShipOrder"}), s.ran())
+}
+
+func requireRefused(t *testing.T, err error, code domain.Code) {
+	t.Helper()
+	var app *temporal.ApplicationError
+	require.True(t, errors.As(err, &app), "want a refusal with %s, got %v", code, err)
+	require.Equal(t, string(code), app.Type())
+}

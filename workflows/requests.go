@@ -1,0 +1,165 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/temporal"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/orderflow/orderflow/domain"
+	"github.com/orderflow/orderflow/domain/order"
+)
+
+// CancelRequest is a consumer (or operator) asking to cancel the order.
+type CancelRequest struct {
+	User   string
+	Reason string
+}
+
+// ReviseRequest is a consumer changing quantities of an approved order.
+type ReviseRequest struct {
+	User  string
+	Items []order.LineChange
+}
+
+// TicketDecision is the restaurant's answer to the ticket.
+type TicketDecision struct {
+	User   string
+	Accept bool
+	Reason string
+}
+
+// PickedUp is the kitchen telling the order that the courier took the food.
+type PickedUp struct {
+	User string
+}
+
+// register installs the progress query, the update handlers and the pickup signal.
+// Updates are validated against the workflow's own state, which makes the workflow the
+// order's semantic lock: a request the state forbids is refused before it is
+// accepted, with a domain error the API turns into 409 or 422.
+func (w *orderWorkflow) register(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (Progress, error) { return w.progress, nil }); err != nil {
+		return err
+	}
+	updates := []struct {
+		name               string
+		handler, validator any
+	}{
+		{UpdateCancel, w.requestCancel, w.validateCancel},
+		{UpdateRevise, w.requestRevise, w.validateRevise},
+		{UpdateDecideTicket, w.decideTicket, w.validateDecision},
+	}
+	for _, u := range updates {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler,
+			workflow.UpdateHandlerOptions{Validator: u.validator, UnfinishedPolicy: workflow.HandlerUnfinishedPolicyAbandon}); err != nil {
+			return err
+		}
+	}
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		var p PickedUp
+		workflow.GetSignalChannel(ctx, SignalTicketPickedUp).Receive(ctx, &p)
+		w.pickedUp = &p
+	})
+	return nil
+}
+
+func (w *orderWorkflow) validateCancel(_ workflow.Context, _ CancelRequest) error {
+	return refusal(w.checkCancel())
+}
+
+func (w *orderWorkflow) checkCancel() error {
+	switch {
+	case w.cancel != nil || w.revise != nil:
+		return busy(w.state)
+	case w.state.Status == order.StatusApprovalPending || w.state.Status == order.StatusApproved:
+		return nil
+	}
+	return cannot(w.state, order.StatusCanceled)
+}
+
+// requestCancel records the request; the saga in flight or the serving loop acts on it.
+func (w *orderWorkflow) requestCancel(_ workflow.Context, r CancelRequest) error {
+	w.cancel = &r
+	return nil
+}
+
+func (w *orderWorkflow) validateRevise(_ workflow.Context, r ReviseRequest) error {
+	_, err := w.revision(r)
+	return refusal(err)
+}
+
+func (w *orderWorkflow) requestRevise(_ workflow.Context, r ReviseRequest) error {
+	rev, err := w.revision(r)
+	if err != nil {
+		return refusal(err)
+	}
+	w.revise, w.reviser = &rev, r.User
+	return nil
+}
+
+// revision prices the requested change with the order's own unit prices and checks
+// that the order may take it now.
+func (w *orderWorkflow) revision(r ReviseRequest) (order.Revision, error) {
+	if w.cancel != nil || w.revise != nil {
+		return order.Revision{}, busy(w.state)
+	}
+	lines, total, err := order.RevisedLines(w.state, r.Items)
+	if err != nil {
+		return order.Revision{}, err
+	}
+	if _, err := order.ProposeRevision(w.state, lines, total); err != nil {
+		return order.Revision{}, err
+	}
+	return order.Revision{Lines: lines, Total: total}, nil
+}
+
+func (w *orderWorkflow) validateDecision(_ workflow.Context, d TicketDecision) error {
+	return refusal(w.checkDecision(d))
+}
+
+func (w *orderWorkflow) checkDecision(d TicketDecision) error {
+	if !w.ticketOpen || w.decision != nil || w.cancel != nil {
+		return domain.Errorf(domain.CodeInvalidStateTransition, "ticket %s is not awaiting the restaurant's answer", w.state.ID)
+	}
+	if len(d.Reason) > order.MaxReasonLength {
+		return &domain.ValidationError{Fields: []domain.FieldError{{Field: "reason",
+			Message: fmt.Sprintf("must be at most %d characters", order.MaxReasonLength)}}}
+	}
+	return nil
+}
+
+func (w *orderWorkflow) decideTicket(_ workflow.Context, d TicketDecision) error {
+	w.decision = &d
+	return nil
+}
+
+func busy(s order.State) error {
+	return domain.Errorf(domain.CodeInvalidStateTransition, "order %s is %s: another change is in progress", s.ID, s.Status)
+}
+
+func cannot(s order.State, to order.Status) error {
+	return domain.Errorf(domain.CodeInvalidStateTransition, "order %s is %s and cannot become %s", s.ID, s.Status, to)
+}
+
+// refusal carries a domain error across Temporal as an application error whose type is
+// the domain code and whose details are the field errors, so the caller of an update
+// can tell 409 from 422 and say which field was wrong.
+func refusal(err error) error {
+	code := domain.CodeOf(err)
+	if code == "" {
+		return err
+	}
+	var fields []domain.FieldError
+	var v *domain.ValidationError
+	var e *domain.Error
+	switch {
+	case errors.As(err, &v):
+		fields = v.Fields
+	case errors.As(err, &e):
+		fields = e.Fields
+	}
+	return temporal.NewNonRetryableApplicationError(err.Error(), string(code), nil, fields)
+}
