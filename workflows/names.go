@@ -4,7 +4,11 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/orderflow/orderflow/domain/order"
 )
 
 // Task queues, one per service, so each can be scaled or deployed on its own.
@@ -50,4 +54,23 @@ func OrderWorkflowID(orderID uuid.UUID) string { return "order-" + orderID.Strin
 // "revise"). Its event ids derive from it, so it must never repeat for one order.
 func changeWorkflowID(orderID uuid.UUID, saga string, n int) string {
 	return fmt.Sprintf("%s-%s-%d", OrderWorkflowID(orderID), saga, n)
+}
+
+// StartOptions are how an order's workflow is started: its id is the order's, a second
+// start of the same order is refused with serviceerror.WorkflowExecutionAlreadyStarted
+// (while it runs, and after it closed: reuse policy "reject duplicate"), and the search attributes
+// are set from the start so the order is findable in Temporal UI at once.
+func StartOptions(in PlaceOrder) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{
+		ID:                       OrderWorkflowID(in.Order.OrderID),
+		TaskQueue:                TaskQueueOrders,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		// Tell the caller rather than hand back the running saga as if it were new.
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			OrderStatusKey.ValueSet(string(order.StatusApprovalPending)),
+			ConsumerIDKey.ValueSet(in.Order.ConsumerID.String()),
+			RestaurantIDKey.ValueSet(in.Order.RestaurantID.String())),
+	}
 }

@@ -1,0 +1,42 @@
+// Command orderflow runs every part of orderflow: `orderflow api|worker|projector|
+// migrate|token|projections rebuild`. Each flag mirrors an environment variable
+// (listed in its help), so the same binary is configured the same way by hand, by
+// `make dev` and by docker-compose.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := rootCommand().ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "orderflow:", err)
+		os.Exit(1)
+	}
+}
+
+func rootCommand() *cobra.Command {
+	cfg, err := loadConfig()
+	root := &cobra.Command{
+		Use:           "orderflow",
+		Short:         "An event-sourced food-delivery order service on PostgreSQL and Temporal",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			return err // a malformed environment variable
+		},
+	}
+	root.PersistentFlags().StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "PostgreSQL connection string (DATABASE_URL)")
+	root.PersistentFlags().StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (LOG_LEVEL)")
+	root.PersistentFlags().StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json (LOG_FORMAT)")
+	root.AddCommand(migrateCommand(&cfg), workerCommand(&cfg), tokenCommand(&cfg))
+	return root
+}

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/orderflow/orderflow/worker"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+func workerCommand(cfg *Config) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "worker",
+		Short: "Run Temporal workers: the order sagas and the activities of each service",
+		Long: "Runs one worker per task queue (" + strings.Join(workflows.TaskQueues(), ", ") + "). " +
+			"Run one process per queue with --queues to deploy and scale each service on its own. " +
+			"Stops gracefully on SIGTERM or Ctrl-C.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := cfg.logger()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			pool, err := connectDatabase(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer pool.Close()
+			c, err := connectTemporal(ctx, cfg, log)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			store := newAggregateStore(pool)
+			defer store.Events.Close()
+			return worker.Run(ctx, c, store, cfg.WorkerQueues, log)
+		},
+	}
+	cmd.Flags().StringSliceVar(&cfg.WorkerQueues, "queues", cfg.WorkerQueues,
+		"task queues to serve, comma-separated; all when empty (WORKER_QUEUES)")
+	cmd.Flags().StringVar(&cfg.TemporalAddress, "temporal-address", cfg.TemporalAddress, "Temporal frontend host:port (TEMPORAL_ADDRESS)")
+	cmd.Flags().StringVar(&cfg.TemporalNamespace, "temporal-namespace", cfg.TemporalNamespace, "Temporal namespace (TEMPORAL_NAMESPACE)")
+	return cmd
+}

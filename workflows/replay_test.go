@@ -1,0 +1,41 @@
+package workflows_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/orderflow/orderflow/workflows"
+)
+
+// Histories recorded from a dev server (worker/devserver_test.go writes them with
+// ORDERFLOW_RECORD_HISTORY=1) must replay with the current code: a change that would
+// make running orders fail with a non-determinism error fails here first.
+func TestRecordedHistoriesReplay(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files, "no recorded histories in testdata")
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			r := sdkworker.NewWorkflowReplayer()
+			r.RegisterWorkflow(workflows.Order)
+			r.RegisterWorkflow(workflows.CancelOrder)
+			r.RegisterWorkflow(workflows.ReviseOrder)
+			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
+		})
+	}
+}
+
+// The replay check has teeth: a workflow that takes other steps than the recorded
+// ones is reported as non-deterministic.
+func TestReplayCatchesAChangedWorkflow(t *testing.T) {
+	r := sdkworker.NewWorkflowReplayer()
+	r.RegisterWorkflowWithOptions(func(ctx workflow.Context, in workflows.PlaceOrder) (workflows.OrderResult, error) {
+		return workflows.OrderResult{}, workflow.Sleep(ctx, 0)
+	}, workflow.RegisterOptions{Name: "Order"})
+	err := r.ReplayWorkflowHistoryFromJSONFile(nil, filepath.Join("testdata", "order_approved_then_canceled.json"))
+	require.Error(t, err)
+}
