@@ -130,4 +130,3 @@ func respond[S, R any](c *gin.Context, status int, view func(S) R) func(S, error
 		c.JSON(status, view(s))
 	}
 }
-

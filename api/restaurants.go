@@ -126,4 +126,3 @@ func (h restaurants) own(c *gin.Context) (uuid.UUID, error) {
 	}
 	return id, nil
 }
-

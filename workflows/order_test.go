@@ -124,7 +124,9 @@ func TestTransientFailureIsRetriedThenSucceeds(t *testing.T) {
 	s := newScript(t)
 	s.answer("VerifyConsumer", errors.New("connection reset by peer"))
 	s.answer("CreateTicket", errors.New("connection reset by peer"), errors.New("too many connections"))
-	s.at(time.Hour, func() { s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"}) })
+	s.at(time.Hour, func() {
+		s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"})
+	})
 	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
 
 	require.Equal(t, order.StatusShipped, s.result(t).Status)
@@ -218,7 +220,9 @@ func TestReviseThenReviseAgain(t *testing.T) {
 	// Quantity 3 is then the order's: asking for it again changes nothing and is refused.
 	s.at(2*time.Hour, func() { revise(3) })
 	s.at(3*time.Hour, func() { revise(1) })
-	s.at(4*time.Hour, func() { s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"}) })
+	s.at(4*time.Hour, func() {
+		s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"})
+	})
 	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
 
 	require.NoError(t, answers[0]())
@@ -241,7 +245,9 @@ func TestOrderIsLockedWhileAChangeIsInFlight(t *testing.T) {
 		reviseAgain = s.update(workflows.UpdateRevise, workflows.ReviseRequest{User: "consumer:c1",
 			Items: []order.LineChange{{MenuItemID: "tiramisu", Quantity: 4}}})
 	})
-	s.at(2*time.Hour, func() { s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"}) })
+	s.at(2*time.Hour, func() {
+		s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"})
+	})
 	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
 
 	require.NoError(t, revise())
@@ -255,12 +261,16 @@ func TestOrderIsLockedWhileAChangeIsInFlight(t *testing.T) {
 func TestRestaurantCannotAnswerBeforeTheTicketExistsOrTwice(t *testing.T) {
 	s := newScript(t)
 	var early, first, again func() error
-	s.at(0, func() { early = s.update(workflows.UpdateDecideTicket, workflows.TicketDecision{User: "restaurant:r1", Accept: true}) })
+	s.at(0, func() {
+		early = s.update(workflows.UpdateDecideTicket, workflows.TicketDecision{User: "restaurant:r1", Accept: true})
+	})
 	s.at(time.Minute, func() {
 		first = s.update(workflows.UpdateDecideTicket, workflows.TicketDecision{User: "restaurant:r1", Accept: true})
 		again = s.update(workflows.UpdateDecideTicket, workflows.TicketDecision{User: "restaurant:r1", Reason: "no"})
 	})
-	s.at(time.Hour, func() { s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"}) })
+	s.at(time.Hour, func() {
+		s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"})
+	})
 	s.env.ExecuteWorkflow(workflows.Order, placeOrder(false))
 
 	requireRefused(t, early(), domain.CodeInvalidStateTransition)

@@ -86,7 +86,9 @@ func on[In any](s *script, activity func(context.Context, In) error) {
 }
 
 // answer scripts the next results of a step; after them it succeeds.
-func (s *script) answer(step string, results ...error) { s.answers[step] = append(s.answers[step], results...) }
+func (s *script) answer(step string, results ...error) {
+	s.answers[step] = append(s.answers[step], results...)
+}
 
 func (s *script) ran() []string {
 	s.mu.Lock()
