@@ -16,6 +16,13 @@ type Config struct {
 	TemporalAddress   string   `env:"TEMPORAL_ADDRESS" envDefault:"127.0.0.1:7233"`
 	TemporalNamespace string   `env:"TEMPORAL_NAMESPACE" envDefault:"default"`
 	WorkerQueues      []string `env:"WORKER_QUEUES" envSeparator:","`
+	// APIAddr is where `orderflow api` listens.
+	APIAddr string `env:"API_ADDR" envDefault:"127.0.0.1:8080"`
+	// MetricsAddr is where workers and the projector serve /metrics (the API serves
+	// its own on APIAddr); empty turns it off.
+	MetricsAddr string `env:"METRICS_ADDR"`
+	// OTLPEndpoint, when set, exports traces there (OTEL_EXPORTER_OTLP_ENDPOINT).
+	OTLPEndpoint string `env:"OTEL_EXPORTER_OTLP_ENDPOINT"`
 	// TokenSecret signs and verifies bearer tokens (HMAC-SHA256, at least 32 bytes).
 	TokenSecret string `env:"TOKEN_SECRET" envDefault:"orderflow-dev-secret-change-me-in-production"`
 	TokenIssuer string `env:"TOKEN_ISSUER" envDefault:"orderflow"`

@@ -1,0 +1,179 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/google/uuid"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/orderflow/orderflow/aggregate"
+	"github.com/orderflow/orderflow/domain"
+	"github.com/orderflow/orderflow/domain/accounting"
+	"github.com/orderflow/orderflow/domain/consumer"
+	"github.com/orderflow/orderflow/domain/kitchen"
+	"github.com/orderflow/orderflow/domain/order"
+	"github.com/orderflow/orderflow/domain/restaurant"
+	"github.com/orderflow/orderflow/eventstore"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+// Workflows is the part of Temporal's client the order commands use.
+type Workflows interface {
+	ExecuteWorkflow(ctx context.Context, options client.StartWorkflowOptions, workflow any, args ...any) (client.WorkflowRun, error)
+	UpdateWorkflow(ctx context.Context, options client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error)
+	SignalWorkflow(ctx context.Context, workflowID, runID, signalName string, arg any) error
+}
+
+// Orders handles the order commands. Placing an order prices it from the current
+// menu and starts its workflow; cancel, revise and the restaurant's answer are updates
+// to that workflow, which refuses what the order's state forbids.
+type Orders struct {
+	Store     aggregate.Store
+	Workflows Workflows
+}
+
+// PlaceOrder is a consumer's order as the API received it. ID is chosen by the caller
+// (from the request's idempotency key when it has one).
+type PlaceOrder struct {
+	ID              uuid.UUID
+	ConsumerID      uuid.UUID
+	RestaurantID    uuid.UUID
+	Items           []restaurant.OrderLine
+	DeliveryAddress order.Address
+	// RequestID is the request that placed the order: the causation of its events.
+	RequestID string
+}
+
+// Placed is an order whose saga has started.
+type Placed struct {
+	ID         uuid.UUID
+	Status     order.Status
+	WorkflowID string
+	Total      int64
+	Currency   string
+}
+
+// Place validates the order against the consumer and the restaurant's current menu,
+// prices it, and starts its CreateOrder saga. Nothing is written when it is refused.
+// Whether the consumer may order (not suspended) is the saga's first step, so that a
+// refusal is on the record as a rejected order.
+func (h Orders) Place(ctx context.Context, actor string, cmd PlaceOrder) (Placed, error) {
+	c, _, err := aggregate.Load(ctx, h.Store, consumer.StreamName(cmd.ConsumerID), (*consumer.State).Apply)
+	if err != nil {
+		return Placed{}, err
+	}
+	if !c.Registered() {
+		return Placed{}, domain.Errorf(domain.CodeConsumerNotFound, "consumer %s not found", cmd.ConsumerID)
+	}
+	r, _, err := aggregate.Load(ctx, h.Store, restaurant.StreamName(cmd.RestaurantID), (*restaurant.State).Apply)
+	if err != nil {
+		return Placed{}, err
+	}
+	priced, err := restaurant.PriceOrder(r, cmd.Items)
+	if err != nil {
+		return Placed{}, err
+	}
+	lines, total := order.LinesFromPriced(priced)
+	create := order.CreateCommand{OrderID: cmd.ID, ConsumerID: cmd.ConsumerID, RestaurantID: cmd.RestaurantID,
+		Lines: lines, Total: total, DeliveryAddress: cmd.DeliveryAddress}
+	if _, err := order.Create(order.State{}, create); err != nil {
+		return Placed{}, err // the address and the limits, checked before anything starts
+	}
+	in := workflows.PlaceOrder{
+		Order:      create,
+		Acceptance: workflows.Acceptance{Auto: r.AutoAccept, Timeout: r.AcceptanceTimeout()},
+		User:       actor, CommandID: cmd.RequestID,
+	}
+	placed := Placed{ID: cmd.ID, Status: order.StatusApprovalPending, WorkflowID: workflows.OrderWorkflowID(cmd.ID),
+		Total: total.Cents, Currency: total.Currency}
+	_, err = h.Workflows.ExecuteWorkflow(ctx, workflows.StartOptions(in), workflows.Order, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return placed, nil // the same order placed again (a retried request): one saga
+	}
+	if err != nil {
+		return Placed{}, fmt.Errorf("start the order's workflow: %w", err)
+	}
+	return placed, nil
+}
+
+// Cancel asks the order's workflow to cancel it: at once while the create saga is
+// pending, through the CancelOrder saga once approved.
+func (h Orders) Cancel(ctx context.Context, actor string, id uuid.UUID, reason string) error {
+	return h.update(ctx, id, workflows.UpdateCancel, workflows.CancelRequest{User: actor, Reason: reason})
+}
+
+// Revise asks the order's workflow to change quantities (the ReviseOrder saga).
+func (h Orders) Revise(ctx context.Context, actor string, id uuid.UUID, items []order.LineChange) error {
+	return h.update(ctx, id, workflows.UpdateRevise, workflows.ReviseRequest{User: actor, Items: items})
+}
+
+// Get returns the order as its stream has it now (the write side), for checks that
+// must not wait for the read model, such as who owns it.
+func (h Orders) Get(ctx context.Context, id uuid.UUID) (order.State, int64, error) {
+	s, version, err := aggregate.Load(ctx, h.Store, order.StreamName(id), (*order.State).Apply)
+	if err == nil && !s.Exists() {
+		err = domain.Errorf(domain.CodeOrderNotFound, "order %s not found", id)
+	}
+	return s, version, err
+}
+
+// update sends an update to the order's workflow and waits until it is accepted. A
+// refusal by the workflow's validator comes back as the domain error it carried; an
+// order whose workflow has ended refuses every change.
+func (h Orders) update(ctx context.Context, id uuid.UUID, name string, arg any) error {
+	s, _, err := h.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	handle, err := h.Workflows.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: workflows.OrderWorkflowID(id), UpdateName: name, Args: []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = handle.Get(ctx, nil)
+	}
+	var gone *serviceerror.NotFound
+	if errors.As(err, &gone) {
+		return domain.Errorf(domain.CodeInvalidStateTransition, "order %s is %s: its saga has ended", id, s.Status)
+	}
+	return refusal(err)
+}
+
+// refusal turns a workflow's refusal (an application error typed by a domain code,
+// see workflows.refusal) back into the domain error.
+func refusal(err error) error {
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) {
+		return err
+	}
+	code := domain.Code(app.Type())
+	if !slices.Contains(domain.Codes(), code) {
+		return err
+	}
+	var fields []domain.FieldError
+	if app.HasDetails() {
+		_ = app.Details(&fields)
+	}
+	if code == domain.CodeValidationFailed {
+		return &domain.ValidationError{Fields: fields}
+	}
+	return &domain.Error{Code: code, Message: app.Message(), Fields: fields}
+}
+
+// AuditTrail returns every event of the order's saga, across the order's stream, its
+// ticket's, and the consumer's (verification) and account's (card transactions), in
+// global order: the events recorded with the order as their correlation id.
+func (h Orders) AuditTrail(ctx context.Context, id uuid.UUID) ([]eventstore.RecordedEvent, error) {
+	s, _, err := h.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return h.Store.Events.ReadCorrelated(ctx, id.String(), order.StreamName(id), kitchen.StreamName(id),
+		consumer.StreamName(s.ConsumerID), accounting.StreamName(s.ConsumerID))
+}
