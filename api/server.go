@@ -21,6 +21,9 @@ import (
 type Deps struct {
 	Consumers   ConsumerCommands
 	Restaurants RestaurantCommands
+	Orders      OrderCommands
+	Tickets     TicketCommands
+	Queries     OrderQueries
 	Pool        *pgxpool.Pool // idempotency keys
 	Tokens      Tokens
 	Logger      *slog.Logger
@@ -57,6 +60,8 @@ func NewHandler(d Deps) http.Handler {
 	v1 := r.Group("/v1", authenticate(d.Tokens), idempotency(d.Pool))
 	consumers{d.Consumers}.routes(v1)
 	restaurants{d.Restaurants}.routes(v1)
+	orders{d.Orders, d.Queries}.routes(v1)
+	tickets{d.Tickets, d.Queries}.routes(v1)
 	return r
 }
 

@@ -152,14 +152,14 @@ func refusal(err error) error {
 	if code == "" {
 		return err
 	}
-	var fields []domain.FieldError
+	message, fields := err.Error(), []domain.FieldError(nil)
 	var v *domain.ValidationError
 	var e *domain.Error
 	switch {
 	case errors.As(err, &v):
 		fields = v.Fields
 	case errors.As(err, &e):
-		fields = e.Fields
+		message, fields = e.Message, e.Fields
 	}
-	return temporal.NewNonRetryableApplicationError(err.Error(), string(code), nil, fields)
+	return temporal.NewNonRetryableApplicationError(message, string(code), nil, fields)
 }

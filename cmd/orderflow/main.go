@@ -37,6 +37,7 @@ func rootCommand() *cobra.Command {
 	root.PersistentFlags().StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "PostgreSQL connection string (DATABASE_URL)")
 	root.PersistentFlags().StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (LOG_LEVEL)")
 	root.PersistentFlags().StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json (LOG_FORMAT)")
-	root.AddCommand(migrateCommand(&cfg), workerCommand(&cfg), tokenCommand(&cfg))
+	root.AddCommand(apiCommand(&cfg), workerCommand(&cfg), projectorCommand(&cfg), projectionsCommand(&cfg),
+		migrateCommand(&cfg), tokenCommand(&cfg))
 	return root
 }

@@ -40,7 +40,11 @@ func workerCommand(cfg *Config) *cobra.Command {
 	}
 	cmd.Flags().StringSliceVar(&cfg.WorkerQueues, "queues", cfg.WorkerQueues,
 		"task queues to serve, comma-separated; all when empty (WORKER_QUEUES)")
+	temporalFlags(cmd, cfg)
+	return cmd
+}
+
+func temporalFlags(cmd *cobra.Command, cfg *Config) {
 	cmd.Flags().StringVar(&cfg.TemporalAddress, "temporal-address", cfg.TemporalAddress, "Temporal frontend host:port (TEMPORAL_ADDRESS)")
 	cmd.Flags().StringVar(&cfg.TemporalNamespace, "temporal-namespace", cfg.TemporalNamespace, "Temporal namespace (TEMPORAL_NAMESPACE)")
-	return cmd
 }

@@ -1,0 +1,228 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/orderflow/orderflow/app"
+	"github.com/orderflow/orderflow/domain"
+	"github.com/orderflow/orderflow/domain/order"
+	"github.com/orderflow/orderflow/domain/restaurant"
+	"github.com/orderflow/orderflow/eventstore"
+)
+
+// OrderCommands places orders and steers their sagas.
+type OrderCommands interface {
+	Place(ctx context.Context, actor string, cmd app.PlaceOrder) (app.Placed, error)
+	Cancel(ctx context.Context, actor string, id uuid.UUID, reason string) error
+	Revise(ctx context.Context, actor string, id uuid.UUID, items []order.LineChange) error
+	Get(ctx context.Context, id uuid.UUID) (order.State, int64, error)
+	AuditTrail(ctx context.Context, id uuid.UUID) ([]eventstore.RecordedEvent, error)
+}
+
+type orders struct {
+	commands OrderCommands
+	queries  OrderQueries
+}
+
+func (h orders) routes(v1 *gin.RouterGroup) {
+	v1.POST("/orders", h.place)
+	v1.GET("/orders/:id", h.get)
+	v1.GET("/orders/:id/events", h.events)
+	v1.POST("/orders/:id/cancel", h.cancel)
+	v1.POST("/orders/:id/revise", h.revise)
+	v1.GET("/consumers/:id/orders", h.history)
+}
+
+type orderItemRequest struct {
+	MenuItemID string `json:"menu_item_id"`
+	Quantity   int    `json:"quantity"`
+}
+
+type addressRequest struct {
+	Street string `json:"street"`
+	City   string `json:"city"`
+	Zip    string `json:"zip"`
+}
+
+type placeOrderRequest struct {
+	ConsumerID      string             `json:"consumer_id"`
+	RestaurantID    string             `json:"restaurant_id"`
+	Items           []orderItemRequest `json:"items"`
+	DeliveryAddress *addressRequest    `json:"delivery_address"`
+}
+
+type placedResponse struct {
+	ID         uuid.UUID    `json:"id"`
+	Status     order.Status `json:"status"`
+	WorkflowID string       `json:"workflow_id"`
+	TotalCents int64        `json:"total_cents"`
+	Currency   string       `json:"currency"`
+}
+
+func (h orders) place(c *gin.Context) {
+	var req placeOrderRequest
+	if err := decodeJSON(c, &req); err != nil {
+		abort(c, err)
+		return
+	}
+	var v domain.Validator
+	consumerID := parseID(&v, "consumer_id", req.ConsumerID)
+	restaurantID := parseID(&v, "restaurant_id", req.RestaurantID)
+	v.Check(req.DeliveryAddress != nil, "delivery_address", "is required")
+	if err := v.Err(); err != nil {
+		abort(c, err)
+		return
+	}
+	p := principal(c)
+	if !p.IsConsumer(consumerID) {
+		abort(c, errForbidden("a consumer places orders for themself only"))
+		return
+	}
+	items := make([]restaurant.OrderLine, len(req.Items))
+	for i, it := range req.Items {
+		items[i] = restaurant.OrderLine{MenuItemID: it.MenuItemID, Quantity: it.Quantity}
+	}
+	a := req.DeliveryAddress
+	placed, err := h.commands.Place(c, p.String(), app.PlaceOrder{
+		ID: newID(c, "order"), ConsumerID: consumerID, RestaurantID: restaurantID, Items: items,
+		DeliveryAddress: order.Address{Street: a.Street, City: a.City, Zip: a.Zip}, RequestID: requestID(c),
+	})
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	c.Header("Location", "/v1/orders/"+placed.ID.String())
+	c.JSON(http.StatusAccepted, placedResponse{ID: placed.ID, Status: placed.Status, WorkflowID: placed.WorkflowID,
+		TotalCents: placed.Total, Currency: placed.Currency})
+}
+
+// owned loads the order named by the path and checks that the principal may see it:
+// its consumer, its restaurant, or an admin. Anyone else is told it does not exist.
+func (h orders) owned(c *gin.Context) (order.State, bool) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		abort(c, err)
+		return order.State{}, false
+	}
+	s, _, err := h.commands.Get(c, id)
+	if err != nil {
+		abort(c, err)
+		return order.State{}, false
+	}
+	p := principal(c)
+	if !p.IsConsumer(s.ConsumerID) && !p.IsRestaurant(s.RestaurantID) {
+		abort(c, errNotFound(fmt.Sprintf("order %s not found", id)))
+		return order.State{}, false
+	}
+	return s, true
+}
+
+type changeAccepted struct {
+	ID         uuid.UUID `json:"id"`
+	WorkflowID string    `json:"workflow_id"`
+	Request    string    `json:"request"`
+}
+
+type cancelRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (h orders) cancel(c *gin.Context) {
+	var req cancelRequest
+	if c.Request.ContentLength != 0 {
+		if err := decodeJSON(c, &req); err != nil {
+			abort(c, err)
+			return
+		}
+	}
+	s, ok := h.owned(c)
+	if !ok {
+		return
+	}
+	if !principal(c).IsConsumer(s.ConsumerID) {
+		abort(c, errForbidden("only the order's consumer may cancel it"))
+		return
+	}
+	if err := h.commands.Cancel(c, principal(c).String(), s.ID, req.Reason); err != nil {
+		abort(c, err)
+		return
+	}
+	c.JSON(http.StatusAccepted, changeAccepted{ID: s.ID, WorkflowID: "order-" + s.ID.String(), Request: "cancel"})
+}
+
+type reviseRequest struct {
+	Items []orderItemRequest `json:"items"`
+}
+
+func (h orders) revise(c *gin.Context) {
+	var req reviseRequest
+	if err := decodeJSON(c, &req); err != nil {
+		abort(c, err)
+		return
+	}
+	s, ok := h.owned(c)
+	if !ok {
+		return
+	}
+	if !principal(c).IsConsumer(s.ConsumerID) {
+		abort(c, errForbidden("only the order's consumer may revise it"))
+		return
+	}
+	changes := make([]order.LineChange, len(req.Items))
+	for i, it := range req.Items {
+		changes[i] = order.LineChange{MenuItemID: it.MenuItemID, Quantity: it.Quantity}
+	}
+	if err := h.commands.Revise(c, principal(c).String(), s.ID, changes); err != nil {
+		abort(c, err)
+		return
+	}
+	c.JSON(http.StatusAccepted, changeAccepted{ID: s.ID, WorkflowID: "order-" + s.ID.String(), Request: "revise"})
+}
+
+type eventResponse struct {
+	ID             uuid.UUID       `json:"id"`
+	Stream         string          `json:"stream"`
+	StreamPosition int64           `json:"stream_position"`
+	GlobalPosition int64           `json:"global_position"`
+	Type           string          `json:"type"`
+	SchemaVersion  int             `json:"schema_version"`
+	Data           json.RawMessage `json:"data"`
+	Metadata       eventMetadata   `json:"metadata"`
+}
+
+type eventMetadata struct {
+	RecordedAt    time.Time `json:"recorded_at"`
+	User          string    `json:"user"`
+	CorrelationID string    `json:"correlation_id"`
+	CausationID   string    `json:"causation_id"`
+	WorkflowID    string    `json:"workflow_id"`
+	RunID         string    `json:"run_id"`
+}
+
+func (h orders) events(c *gin.Context) {
+	s, ok := h.owned(c)
+	if !ok {
+		return
+	}
+	trail, err := h.commands.AuditTrail(c, s.ID)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	out := make([]eventResponse, len(trail))
+	for i, e := range trail {
+		md := e.Metadata
+		out[i] = eventResponse{ID: e.ID, Stream: e.StreamName, StreamPosition: e.StreamPosition,
+			GlobalPosition: e.GlobalPosition, Type: e.Type, SchemaVersion: e.SchemaVersion, Data: e.Data,
+			Metadata: eventMetadata{RecordedAt: md.RecordedAt.UTC(), User: md.User,
+				CorrelationID: md.CorrelationID, CausationID: md.CausationID, WorkflowID: md.WorkflowID, RunID: md.RunID}}
+	}
+	c.JSON(http.StatusOK, gin.H{"events": out})
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/orderflow/orderflow/projections"
+)
+
+func projectorCommand(cfg *Config) *cobra.Command {
+	return &cobra.Command{
+		Use:   "projector [projection...]",
+		Short: "Build the read models from the event store, following new events as they commit",
+		Long: "Runs the projections (" + strings.Join(projections.Names(), ", ") + ", all when none is named). " +
+			"Several projectors may run for availability: only one advances each projection at a time.",
+		RunE: func(cmd *cobra.Command, names []string) error {
+			log, err := cfg.logger()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			pool, err := connectDatabase(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer pool.Close()
+			store := newAggregateStore(pool)
+			defer store.Events.Close()
+			log.Info("projector started", "projections", names)
+			err = projections.Projector{Store: store.Events, Registry: store.Registry, Logger: log}.Run(ctx, names...)
+			if ctx.Err() != nil {
+				return nil // stopped by a signal
+			}
+			return err
+		},
+	}
+}
+
+func projectionsCommand(cfg *Config) *cobra.Command {
+	cmd := &cobra.Command{Use: "projections", Short: "Manage the read models"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "rebuild [projection...]",
+		Short: "Drop read models and rebuild them from the event store (all when none is named)",
+		Long: "Empties each named read model and resets its checkpoint; the running projector (or the next " +
+			"one to start) then rebuilds it from the first event.",
+		RunE: func(cmd *cobra.Command, names []string) error {
+			ctx := cmd.Context()
+			pool, err := connectDatabase(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer pool.Close()
+			if len(names) == 0 {
+				names = projections.Names()
+			}
+			for _, name := range names {
+				if err := projections.Rebuild(ctx, pool, name); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: emptied; the projector rebuilds it from the event store\n", name)
+			}
+			return nil
+		},
+	})
+	return cmd
+}
