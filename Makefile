@@ -30,6 +30,14 @@ bench: ## run the benchmarks (figures go to docs/benchmarks.md)
 build: ## build bin/orderflow
 	$(GO) build -o bin/orderflow ./cmd/orderflow
 
+.PHONY: dev
+dev: $(TEMPORAL) build ## run the whole stack here: Temporal + UI, PostgreSQL, workers, projector, API (Ctrl-C stops it)
+	bin/orderflow dev
+
+.PHONY: demo
+demo: build ## place demo orders on the running dev stack (make dev in another terminal) and print their outcomes
+	bin/orderflow demo
+
 .PHONY: temporal
 temporal: $(TEMPORAL) ## build the Temporal CLI (dev server + UI) into bin/, once
 

@@ -9,41 +9,22 @@ import (
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
-	"github.com/orderflow/orderflow/aggregate"
 	"github.com/orderflow/orderflow/api"
-	"github.com/orderflow/orderflow/domain/registry"
 	"github.com/orderflow/orderflow/eventstore"
-	"github.com/orderflow/orderflow/projections"
+	"github.com/orderflow/orderflow/internal/stack"
 )
 
-// connectDatabase opens the pool and brings every schema up to date: migrations are
-// idempotent and serialised by an advisory lock, so every process can run them at
-// start-up, however many start at once.
+// connectDatabase opens the pool and brings every schema up to date.
 func connectDatabase(ctx context.Context, cfg *Config) (*pgxpool.Pool, error) {
 	pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
-	if err := migrate(ctx, pool); err != nil {
+	if err := stack.Migrate(ctx, pool); err != nil {
 		pool.Close()
-		return nil, err
+		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	return pool, nil
-}
-
-func migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	for name, m := range map[string]func(context.Context, *pgxpool.Pool) error{
-		"event store": eventstore.Migrate, "read models": projections.Migrate, "api": api.Migrate,
-	} {
-		if err := m(ctx, pool); err != nil {
-			return fmt.Errorf("migrate %s: %w", name, err)
-		}
-	}
-	return nil
-}
-
-func newAggregateStore(pool *pgxpool.Pool) aggregate.Store {
-	return aggregate.Store{Events: eventstore.New(pool), Registry: registry.New()}
 }
 
 // connectTemporal dials Temporal with the process's logger bridged to the SDK's.
@@ -57,4 +38,36 @@ func connectTemporal(ctx context.Context, cfg *Config, log *slog.Logger) (client
 		return nil, fmt.Errorf("temporal at %s: %w", cfg.TemporalAddress, err)
 	}
 	return c, nil
+}
+
+// services connects what a process needs (withTemporal: the Temporal client too) and
+// returns a func that releases it all.
+func services(ctx context.Context, cfg *Config, withTemporal bool) (*stack.Services, func(), error) {
+	log, err := cfg.logger()
+	if err != nil {
+		return nil, nil, err
+	}
+	pool, err := connectDatabase(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	var c client.Client
+	if withTemporal {
+		if c, err = connectTemporal(ctx, cfg, log); err != nil {
+			pool.Close()
+			return nil, nil, err
+		}
+	}
+	s := stack.New(pool, c, cfg.tokens(), log, eventstore.DefaultChannel)
+	return s, func() {
+		s.Close()
+		if c != nil {
+			c.Close()
+		}
+		pool.Close()
+	}, nil
+}
+
+func (c Config) tokens() api.Tokens {
+	return api.Tokens{Secret: []byte(c.TokenSecret), Issuer: c.TokenIssuer}
 }

@@ -16,24 +16,13 @@ func projectorCommand(cfg *Config) *cobra.Command {
 		Long: "Runs the projections (" + strings.Join(projections.Names(), ", ") + ", all when none is named). " +
 			"Several projectors may run for availability: only one advances each projection at a time.",
 		RunE: func(cmd *cobra.Command, names []string) error {
-			log, err := cfg.logger()
+			s, release, err := services(cmd.Context(), cfg, false)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			pool, err := connectDatabase(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer pool.Close()
-			store := newAggregateStore(pool)
-			defer store.Events.Close()
-			log.Info("projector started", "projections", names)
-			err = projections.Projector{Store: store.Events, Registry: store.Registry, Logger: log}.Run(ctx, names...)
-			if ctx.Err() != nil {
-				return nil // stopped by a signal
-			}
-			return err
+			defer release()
+			s.Logger.Info("projector started", "projections", names)
+			return s.RunProjector(cmd.Context(), names...)
 		},
 	}
 }

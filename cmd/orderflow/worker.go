@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/orderflow/orderflow/worker"
 	"github.com/orderflow/orderflow/workflows"
 )
 
@@ -18,24 +17,12 @@ func workerCommand(cfg *Config) *cobra.Command {
 			"Stops gracefully on SIGTERM or Ctrl-C.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log, err := cfg.logger()
+			s, release, err := services(cmd.Context(), cfg, true)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			pool, err := connectDatabase(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer pool.Close()
-			c, err := connectTemporal(ctx, cfg, log)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			store := newAggregateStore(pool)
-			defer store.Events.Close()
-			return worker.Run(ctx, c, store, cfg.WorkerQueues, log)
+			defer release()
+			return s.RunWorkers(cmd.Context(), cfg.WorkerQueues...)
 		},
 	}
 	cmd.Flags().StringSliceVar(&cfg.WorkerQueues, "queues", cfg.WorkerQueues,

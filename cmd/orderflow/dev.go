@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/cobra"
+
+	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/internal/devstack"
+)
+
+// devOptions are the dev stack's ports and where it keeps its files.
+type devOptions struct {
+	apiPort, temporalPort, uiPort, postgresPort int
+	dir                                         string
+}
+
+func devCommand(cfg *Config) *cobra.Command {
+	o := devOptions{apiPort: 8080, temporalPort: 7233, uiPort: 8233, postgresPort: 15432, dir: ".dev"}
+	cmd := &cobra.Command{
+		Use:   "dev",
+		Short: "Run the whole stack on this machine: Temporal dev server and UI, PostgreSQL, workers, projector, API",
+		Long: "Starts a Temporal dev server with its UI (bin/temporal, built by `make temporal`) with orderflow's " +
+			"search attributes; uses DATABASE_URL when it is set, or else makes a throwaway PostgreSQL cluster " +
+			"under --dir with the installed initdb and pg_ctl; migrates; runs the workers, the projector and " +
+			"the API in this process; prints the API and Temporal UI addresses and an admin token; and stops " +
+			"everything on Ctrl-C or SIGTERM.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, databaseSet := os.LookupEnv("DATABASE_URL")
+			return runDev(cmd, cfg, o, databaseSet || cmd.Flags().Changed("database-url"))
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.apiPort, "api-port", envInt("DEV_API_PORT", o.apiPort), "API port (DEV_API_PORT)")
+	f.IntVar(&o.temporalPort, "temporal-port", envInt("DEV_TEMPORAL_PORT", o.temporalPort), "Temporal frontend port (DEV_TEMPORAL_PORT)")
+	f.IntVar(&o.uiPort, "ui-port", envInt("DEV_UI_PORT", o.uiPort), "Temporal UI port (DEV_UI_PORT)")
+	f.IntVar(&o.postgresPort, "postgres-port", envInt("DEV_POSTGRES_PORT", o.postgresPort),
+		"port of the throwaway PostgreSQL cluster, when DATABASE_URL is not set (DEV_POSTGRES_PORT)")
+	f.StringVar(&o.dir, "dir", o.dir, "where the dev stack keeps its cluster and logs")
+	return cmd
+}
+
+func runDev(cmd *cobra.Command, cfg *Config, o devOptions, databaseSet bool) error {
+	ctx := cmd.Context()
+	log, err := cfg.logger()
+	if err != nil {
+		return err
+	}
+	addr := func(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
+	for _, p := range []struct {
+		what string
+		port int
+		flag string
+	}{{"API", o.apiPort, "--api-port"}, {"Temporal", o.temporalPort, "--temporal-port"}, {"Temporal UI", o.uiPort, "--ui-port"}} {
+		if err := devstack.CheckFree(p.what, addr(p.port), "choose another with "+p.flag); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(o.dir, 0o755); err != nil {
+		return err
+	}
+	temporalLog, err := os.Create(filepath.Join(o.dir, "temporal.log"))
+	if err != nil {
+		return err
+	}
+	defer temporalLog.Close()
+
+	log.Info("starting the Temporal dev server", "log", temporalLog.Name())
+	temporal, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{Port: o.temporalPort, UIPort: o.uiPort, Output: temporalLog})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = temporal.Stop(15 * time.Second) }()
+	cfg.TemporalAddress = temporal.Address
+
+	if !databaseSet {
+		if err := devstack.CheckFree("PostgreSQL", addr(o.postgresPort), "choose another with --postgres-port"); err != nil {
+			return err
+		}
+		dir, err := filepath.Abs(filepath.Join(o.dir, "postgres"))
+		if err != nil {
+			return err
+		}
+		log.Info("starting a throwaway PostgreSQL cluster", "dir", dir)
+		pg, err := devstack.StartPostgres(ctx, dir, o.postgresPort, nil)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = pg.Stop() }()
+		cfg.DatabaseURL = pg.URL
+	}
+
+	s, release, err := services(ctx, cfg, true)
+	if err != nil {
+		return err
+	}
+	defer release()
+	token, err := s.Tokens.Issue(api.Principal{Role: api.RoleAdmin, Subject: "admin"}, 30*24*time.Hour, time.Now())
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	var wg sync.WaitGroup
+	run := func(name string, f func(context.Context) error) {
+		wg.Go(func() {
+			if err := f(ctx); err != nil && ctx.Err() == nil {
+				stop(fmt.Errorf("%s: %w", name, err))
+			}
+		})
+	}
+	run("workers", func(ctx context.Context) error { return s.RunWorkers(ctx) })
+	run("projector", func(ctx context.Context) error { return s.RunProjector(ctx) })
+	run("api", func(ctx context.Context) error {
+		return api.Serve(ctx, addr(o.apiPort), s.APIHandler(prometheus.NewRegistry()), s.Logger)
+	})
+	go func() {
+		select {
+		case <-temporal.Exited():
+			stop(errors.New("the Temporal dev server exited; see " + temporalLog.Name()))
+		case <-ctx.Done():
+		}
+	}()
+
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "API: http://%s\n", addr(o.apiPort))
+	fmt.Fprintf(out, "Temporal UI: %s\n", temporal.UI)
+	fmt.Fprintf(out, "Token: %s\n", token)
+	fmt.Fprintln(out, "Ctrl-C stops everything.")
+
+	<-ctx.Done()
+	wg.Wait()
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	log.Info("dev stack stopped")
+	return nil
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
