@@ -132,13 +132,15 @@ func (s *Store) follow(ctx context.Context, sub Subscription, progressed func())
 	}
 }
 
-// waitForOwnership blocks until this session holds the subscription's advisory lock.
+// waitForOwnership blocks until this session holds the subscription's advisory lock,
+// keyed by schema and name: advisory locks are database-wide, and two deployments (or
+// two tests) in separate schemas must not take turns on one lock.
 // The lock spares standbys wasted work; correctness does not rest on it, as every batch
 // also locks the checkpoint row (see handleBatch).
 func (s *Store) waitForOwnership(ctx context.Context, conn *pgx.Conn, sub Subscription) error {
 	for {
 		var owned bool
-		err := conn.QueryRow(ctx, `select pg_try_advisory_lock(hashtextextended('subscription:' || $1, 0))`,
+		err := conn.QueryRow(ctx, `select pg_try_advisory_lock(hashtextextended('subscription:' || current_schema() || '.' || $1, 0))`,
 			sub.Name).Scan(&owned)
 		if err != nil || owned {
 			return err

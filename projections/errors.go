@@ -14,6 +14,9 @@ var (
 	// ErrInvalidCursor: a pagination cursor that this package did not issue. The error
 	// is also a *domain.ValidationError naming the field "cursor".
 	ErrInvalidCursor = errors.New("projections: invalid cursor")
+	// ErrInvalidStatus: a status filter that is not a status of the entity listed. The
+	// error is also a *domain.ValidationError naming the field "status".
+	ErrInvalidStatus = errors.New("projections: invalid status filter")
 	// ErrUnknownProjection: Rebuild or Lag was given a name that is not in Names().
 	ErrUnknownProjection = errors.New("projections: unknown projection")
 )
@@ -31,4 +34,12 @@ func invalidCursor() error {
 	var v domain.Validator
 	v.Add("cursor", "is not a cursor returned by this endpoint")
 	return fmt.Errorf("%w: %w", ErrInvalidCursor, v.Err())
+}
+
+// invalidStatus is ErrInvalidStatus that is also a validation failure of the "status"
+// query parameter.
+func invalidStatus(status string, valid []string) error {
+	var v domain.Validator
+	v.Addf("status", "%q is not one of %v", status, valid)
+	return fmt.Errorf("%w: %w", ErrInvalidStatus, v.Err())
 }

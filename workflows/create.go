@@ -40,8 +40,13 @@ func (w *orderWorkflow) create(ctx workflow.Context) error {
 		err = w.canceledByConsumer()
 	}
 	if err == nil {
+		// From here the order is as good as approved: a revise sent now is taken and
+		// runs once the approval is recorded (clients that saw OrderApproved in the
+		// read model may ask before this workflow has heard the step complete).
+		w.approving = true
 		err = step(ctx, TaskQueueOrders, orderService.ApproveOrder,
 			activities.OrderChangeInput{Meta: w.meta("ApproveOrder"), OrderID: w.state.ID})
+		w.approving = false
 	}
 	if err != nil {
 		return w.abandon(ctx, s, err)
@@ -127,6 +132,7 @@ func (w *orderWorkflow) awaitRestaurant(ctx workflow.Context) error {
 // workflow was canceled, REJECTED with the failing step's code otherwise. A canceled
 // workflow still ends canceled once its compensations have run.
 func (w *orderWorkflow) abandon(ctx workflow.Context, s *saga, cause error) error {
+	w.revise = nil // a revise taken during the approval step has no order to change
 	s.compensate(ctx)
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	workflowCanceled := ctx.Err() != nil

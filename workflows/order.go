@@ -88,6 +88,8 @@ type orderWorkflow struct {
 	changes int
 	// ticketOpen is true once the ticket exists and until the restaurant answered.
 	ticketOpen bool
+	// approving is true while the approval step runs.
+	approving bool
 }
 
 func newOrderWorkflow(in PlaceOrder) *orderWorkflow {

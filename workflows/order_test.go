@@ -286,3 +286,39 @@ func requireRefused(t *testing.T, err error, code domain.Code) {
 	require.True(t, errors.As(err, &app), "want a refusal with %s, got %v", code, err)
 	require.Equal(t, string(code), app.Type())
 }
+
+// A client that saw OrderApproved in the read model may revise or cancel before the
+// workflow has heard its approval step complete: the request is taken and runs once
+// the approval is recorded, rather than refused.
+func TestChangesSentWhileTheApprovalIsRecordedAreTaken(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		update  string
+		request any
+		then    []string
+		want    order.Status
+	}{
+		{"revise", workflows.UpdateRevise, workflows.ReviseRequest{User: "consumer:c1",
+			Items: []order.LineChange{{MenuItemID: "tiramisu", Quantity: 2}}},
+			[]string{"ProposeRevision", "ReviseTicket", "ReviseCard", "ConfirmRevision", "ShipOrder"}, order.StatusShipped},
+		{"cancel", workflows.UpdateCancel, workflows.CancelRequest{User: "consumer:c1"},
+			[]string{"RequestCancel", "CancelTicket", "ReverseCard", "CancelOrder"}, order.StatusCanceled},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newScript(t, map[string]time.Duration{"ApproveOrder": time.Minute})
+			var answer func() error
+			s.at(30*time.Second, func() {
+				require.Equal(t, order.StatusApprovalPending, s.progress(t).Status)
+				answer = s.update(tc.update, tc.request)
+			})
+			s.at(time.Hour, func() {
+				s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"})
+			})
+			s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
+
+			require.NoError(t, answer())
+			require.Equal(t, tc.want, s.result(t).Status)
+			require.Equal(t, steps(throughAuthorization, []string{"AcceptTicket", "ApproveOrder"}, tc.then), s.ran())
+		})
+	}
+}

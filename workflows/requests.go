@@ -106,11 +106,15 @@ func (w *orderWorkflow) revision(r ReviseRequest) (order.Revision, error) {
 	if w.cancel != nil || w.revise != nil {
 		return order.Revision{}, busy(w.state)
 	}
-	lines, total, err := order.RevisedLines(w.state, r.Items)
+	s := w.state
+	if w.approving {
+		s.Status = order.StatusApproved
+	}
+	lines, total, err := order.RevisedLines(s, r.Items)
 	if err != nil {
 		return order.Revision{}, err
 	}
-	if _, err := order.ProposeRevision(w.state, lines, total); err != nil {
+	if _, err := order.ProposeRevision(s, lines, total); err != nil {
 		return order.Revision{}, err
 	}
 	return order.Revision{Lines: lines, Total: total}, nil

@@ -3,7 +3,10 @@ package workflows_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"reflect"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -36,16 +39,22 @@ type script struct {
 	mu      sync.Mutex
 	steps   []string
 	answers map[string][]error
+	slow    map[string]time.Duration
 }
 
-func newScript(t *testing.T) *script {
+// newScript mocks every activity; slow delays the named activities' answers by that
+// much workflow time.
+func newScript(t *testing.T, slow ...map[string]time.Duration) *script {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
 	env.SetTestTimeout(30 * time.Second)
 	env.RegisterWorkflow(workflows.Order)
 	env.RegisterWorkflow(workflows.CancelOrder)
 	env.RegisterWorkflow(workflows.ReviseOrder)
-	s := &script{env: env, answers: map[string][]error{}}
+	s := &script{env: env, answers: map[string][]error{}, slow: map[string]time.Duration{}}
+	for _, m := range slow {
+		maps.Copy(s.slow, m)
+	}
 
 	on(s, orderActs.CreateOrder)
 	on(s, orderActs.ApproveOrder)
@@ -72,7 +81,9 @@ func newScript(t *testing.T) *script {
 
 // on mocks one activity with the script's answers.
 func on[In any](s *script, activity func(context.Context, In) error) {
-	s.env.OnActivity(activity, mock.Anything, mock.Anything).Return(func(_ context.Context, in In) error {
+	name := runtime.FuncForPC(reflect.ValueOf(activity).Pointer()).Name()
+	name = strings.TrimSuffix(name[strings.LastIndex(name, ".")+1:], "-fm")
+	s.env.OnActivity(activity, mock.Anything, mock.Anything).After(s.slow[name]).Return(func(_ context.Context, in In) error {
 		step := reflect.ValueOf(in).FieldByName("Meta").Interface().(activities.Meta).Step
 		s.mu.Lock()
 		defer s.mu.Unlock()

@@ -38,6 +38,6 @@ func rootCommand() *cobra.Command {
 	root.PersistentFlags().StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (LOG_LEVEL)")
 	root.PersistentFlags().StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json (LOG_FORMAT)")
 	root.AddCommand(apiCommand(&cfg), workerCommand(&cfg), projectorCommand(&cfg), projectionsCommand(&cfg),
-		migrateCommand(&cfg), tokenCommand(&cfg), devCommand(&cfg))
+		migrateCommand(&cfg), tokenCommand(&cfg), devCommand(&cfg), demoCommand(&cfg))
 	return root
 }

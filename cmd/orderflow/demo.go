@@ -1,0 +1,56 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/orderflow/orderflow/internal/apiclient"
+	"github.com/orderflow/orderflow/internal/demo"
+)
+
+func demoCommand(cfg *Config) *cobra.Command {
+	apiURL, uiURL := "http://127.0.0.1:8080", "http://127.0.0.1:8233"
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Seed consumers and restaurants on a running stack and place orders down every saga path",
+		Long: "Talks to a running API (start one with `make dev`) as an admin, the consumers and the " +
+			"restaurants it creates (tokens signed with TOKEN_SECRET), and prints where each order ended " +
+			"and where to see its workflow in Temporal UI.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			outcomes, err := demo.Run(cmd.Context(), &apiclient.Client{BaseURL: apiURL},
+				demo.SignedTokens{Tokens: cfg.tokens()})
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "SCENARIO\tSTATUS\tREASON\tEVENTS\tWORKFLOW")
+			var failures []string
+			for _, o := range outcomes {
+				reason := ""
+				if o.Order.RejectionReason != nil {
+					reason = *o.Order.RejectionReason
+				}
+				link := strings.TrimSuffix(uiURL, "/") + "/namespaces/default/workflows/order-" + o.Order.ID
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", o.Scenario, o.Order.Status, reason, len(o.Events), link)
+				if o.Err != nil {
+					failures = append(failures, fmt.Sprintf("%s: %v", o.Scenario, o.Err))
+				}
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if len(failures) > 0 {
+				return fmt.Errorf("%d of %d scenarios did not end as expected:\n  %s",
+					len(failures), len(outcomes), strings.Join(failures, "\n  "))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&apiURL, "api-url", apiURL, "the API's base URL")
+	cmd.Flags().StringVar(&uiURL, "ui-url", uiURL, "Temporal UI's base URL, for the links")
+	return cmd
+}

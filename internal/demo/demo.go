@@ -1,0 +1,118 @@
+// Package demo places orders that walk every path of the sagas through the HTTP API:
+// approved and picked up, each rejection, cancels and a revision. `orderflow demo`
+// prints the outcomes; the end-to-end tests run the same scenarios and check them.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/internal/apiclient"
+)
+
+// Tokens mints bearer tokens for the principals the scenarios act as.
+type Tokens interface {
+	Admin() (string, error)
+	Consumer(id string) (string, error)
+	Restaurant(id string) (string, error)
+}
+
+// Outcome is where a scenario's order ended.
+type Outcome struct {
+	Scenario string
+	// Want is the status the scenario expects and WantReason the rejection reason.
+	Want, WantReason string
+	Order            apiclient.Order
+	Events           []apiclient.Event
+	Err              error
+}
+
+// Timeout bounds how long a scenario waits for its order to settle.
+const Timeout = 60 * time.Second
+
+// Run seeds consumers and restaurants and runs every scenario, one after another.
+func Run(ctx context.Context, base *apiclient.Client, tokens Tokens) ([]Outcome, error) {
+	admin, err := tokens.Admin()
+	if err != nil {
+		return nil, err
+	}
+	w, err := seed(ctx, base.As(admin), tokens)
+	if err != nil {
+		return nil, fmt.Errorf("seed: %w", err)
+	}
+	var out []Outcome
+	for _, s := range scenarios {
+		o := Outcome{Scenario: s.name, Want: s.want, WantReason: s.reason}
+		var id string
+		id, o.Err = s.run(ctx, w)
+		if id != "" {
+			o.Order, o.Events = w.settle(ctx, id, s.want, o.Err)
+		}
+		if o.Err == nil && o.Order.Status != s.want {
+			o.Err = fmt.Errorf("order %s is %s, want %s", id, o.Order.Status, s.want)
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// settle waits for the order to reach want and reads its audit trail.
+func (w *world) settle(ctx context.Context, id, want string, failed error) (apiclient.Order, []apiclient.Event) {
+	timeout := Timeout
+	if failed != nil {
+		timeout = time.Second
+	}
+	o, _ := w.admin.WaitForOrder(ctx, id, timeout, func(o apiclient.Order) bool { return o.Status == want })
+	events, _ := w.admin.OrderEvents(ctx, id)
+	return o, events
+}
+
+// eventually retries f while the API answers 404 or 409: the saga has not reached the
+// step the request needs yet (the order or its ticket is not there or not open).
+func eventually(ctx context.Context, f func() error) error {
+	deadline := time.Now().Add(Timeout)
+	for {
+		err := f()
+		var p *apiclient.Problem
+		if err == nil || !errors.As(err, &p) || (p.Status != 404 && p.Status != 409) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// SignedTokens mints tokens with the API's own signing key, as `orderflow token` does.
+type SignedTokens struct{ Tokens api.Tokens }
+
+func (t SignedTokens) Admin() (string, error) {
+	return t.issue(api.Principal{Role: api.RoleAdmin, Subject: "demo"})
+}
+
+func (t SignedTokens) Consumer(id string) (string, error) {
+	u, err := uuid.Parse(id)
+	if err != nil {
+		return "", err
+	}
+	return t.issue(api.Principal{Role: api.RoleConsumer, Subject: id, ConsumerID: u})
+}
+
+func (t SignedTokens) Restaurant(id string) (string, error) {
+	u, err := uuid.Parse(id)
+	if err != nil {
+		return "", err
+	}
+	return t.issue(api.Principal{Role: api.RoleRestaurant, Subject: id, RestaurantID: u})
+}
+
+func (t SignedTokens) issue(p api.Principal) (string, error) {
+	return t.Tokens.Issue(p, time.Hour, time.Now())
+}

@@ -1,0 +1,90 @@
+package demo
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+
+	"github.com/orderflow/orderflow/internal/apiclient"
+)
+
+type scenario struct {
+	name         string
+	want, reason string
+	run          func(ctx context.Context, w *world) (orderID string, err error)
+}
+
+// scenarios walk every path of the sagas.
+var scenarios = []scenario{
+	{"approved, cooked and picked up", "SHIPPED", "", func(ctx context.Context, w *world) (string, error) {
+		id, err := w.order(ctx, w.ada, w.trattoria, pizzas(2))
+		if err != nil {
+			return "", err
+		}
+		if err := w.waitFor(ctx, id, "APPROVED"); err != nil {
+			return id, err
+		}
+		for _, action := range []string{"preparing", "ready", "picked-up"} {
+			if err := w.trattoria.client.TicketAction(ctx, id, action, ""); err != nil {
+				return id, err
+			}
+		}
+		return id, nil
+	}},
+	{"consumer suspended", "REJECTED", "CONSUMER_SUSPENDED", func(ctx context.Context, w *world) (string, error) {
+		return w.order(ctx, w.cy, w.trattoria, pizzas(1))
+	}},
+	{"card declined", "REJECTED", "INSUFFICIENT_CREDIT", func(ctx context.Context, w *world) (string, error) {
+		return w.order(ctx, w.bob, w.trattoria, pizzas(3)) // 27 EUR on a 10 EUR limit
+	}},
+	{"restaurant rejects", "REJECTED", "RESTAURANT_REJECTED", func(ctx context.Context, w *world) (string, error) {
+		id, err := w.order(ctx, w.ada, w.sushi, pizzas(1))
+		if err != nil {
+			return "", err
+		}
+		return id, eventually(ctx, func() error { return w.sushi.client.TicketAction(ctx, id, "reject", "out of rice") })
+	}},
+	{"restaurant does not answer in time", "REJECTED", "RESTAURANT_TIMEOUT", func(ctx context.Context, w *world) (string, error) {
+		return w.order(ctx, w.ada, w.sleepy, pizzas(1))
+	}},
+	{"consumer cancels while pending", "CANCELED", "", func(ctx context.Context, w *world) (string, error) {
+		id, err := w.order(ctx, w.ada, w.sushi, pizzas(1))
+		if err != nil {
+			return "", err
+		}
+		return id, eventually(ctx, func() error { return w.ada.client.CancelOrder(ctx, id, "changed my mind") })
+	}},
+	{"canceled after approval", "CANCELED", "", func(ctx context.Context, w *world) (string, error) {
+		id, err := w.order(ctx, w.ada, w.trattoria, pizzas(1))
+		if err != nil {
+			return "", err
+		}
+		if err := w.waitFor(ctx, id, "APPROVED"); err != nil {
+			return id, err
+		}
+		return id, w.ada.client.CancelOrder(ctx, id, "ordered twice")
+	}},
+	{"revised after approval", "APPROVED", "", func(ctx context.Context, w *world) (string, error) {
+		id, err := w.order(ctx, w.ada, w.trattoria, pizzas(1))
+		if err != nil {
+			return "", err
+		}
+		if err := w.waitFor(ctx, id, "APPROVED"); err != nil {
+			return id, err
+		}
+		if err := w.ada.client.ReviseOrder(ctx, id, []apiclient.Item{pizzas(3)}); err != nil {
+			return id, err
+		}
+		// The revision is done when the order is APPROVED again at the new total.
+		_, err = w.admin.WaitForOrder(ctx, id, Timeout, func(o apiclient.Order) bool {
+			return o.Status == "APPROVED" && o.TotalCents == 3*900
+		})
+		return id, err
+	}},
+}
+
+func randomTag() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

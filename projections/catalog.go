@@ -1,0 +1,73 @@
+package projections
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/orderflow/orderflow/domain/event"
+	"github.com/orderflow/orderflow/domain/kitchen"
+	"github.com/orderflow/orderflow/domain/order"
+	"github.com/orderflow/orderflow/eventstore"
+)
+
+// The projections' names. A name is at once the subscription's name (its checkpoint),
+// the consumer name of its processed_events rows, and what Run, Rebuild and Lag take.
+const (
+	OrderViewProjection      = "order_view"
+	KitchenTicketsProjection = "kitchen_tickets"
+)
+
+// projection is one read model: the streams it follows, the table it fills and the
+// handler that fills it.
+type projection struct {
+	name     string
+	category string
+	table    string
+	handler  func(*event.Registry, *slog.Logger) eventstore.Handler
+}
+
+var catalog = []projection{
+	{name: OrderViewProjection, category: order.Category, table: "order_view", handler: orderViewHandler},
+	{name: KitchenTicketsProjection, category: kitchen.Category, table: "kitchen_ticket_queue", handler: kitchenTicketsHandler},
+}
+
+// Names lists every projection, in the order All returns them.
+func Names() []string {
+	names := make([]string, len(catalog))
+	for i, p := range catalog {
+		names[i] = p.name
+	}
+	return names
+}
+
+// All returns every projection as a subscription, ready for eventstore.Store.Subscribe.
+// reg decodes the stored events (registry.New()); log receives their warnings.
+func All(reg *event.Registry, log *slog.Logger) []eventstore.Subscription {
+	subs := make([]eventstore.Subscription, len(catalog))
+	for i, p := range catalog {
+		subs[i] = p.subscription(reg, log)
+	}
+	return subs
+}
+
+// subscription wraps the handler in eventstore.Idempotent under the projection's name,
+// so processed_events records each event with its effect, as for every subscriber.
+func (p projection) subscription(reg *event.Registry, log *slog.Logger) eventstore.Subscription {
+	log = log.With("projection", p.name)
+	return eventstore.Subscription{
+		Name:    p.name,
+		Filter:  eventstore.Filter{Category: p.category},
+		Handler: eventstore.Idempotent(p.name, p.handler(reg, log)),
+		Logger:  log,
+	}
+}
+
+// lookup finds a projection by name; ErrUnknownProjection if there is none.
+func lookup(name string) (projection, error) {
+	for _, p := range catalog {
+		if p.name == name {
+			return p, nil
+		}
+	}
+	return projection{}, fmt.Errorf("%w: %q (known: %v)", ErrUnknownProjection, name, Names())
+}
