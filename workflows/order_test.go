@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -321,4 +322,24 @@ func TestChangesSentWhileTheApprovalIsRecordedAreTaken(t *testing.T) {
 			require.Equal(t, steps(throughAuthorization, []string{"AcceptTicket", "ApproveOrder"}, tc.then), s.ran())
 		})
 	}
+}
+
+// A reason the saga's steps would refuse is refused before the request is taken.
+func TestOverlongReasonsAreRefusedUpFront(t *testing.T) {
+	s := newScript(t)
+	long := strings.Repeat("é", 501)
+	var cancel, reject, accept func() error
+	s.at(time.Minute, func() {
+		cancel = s.update(workflows.UpdateCancel, workflows.CancelRequest{User: "consumer:c1", Reason: long})
+		reject = s.update(workflows.UpdateDecideTicket, workflows.TicketDecision{User: "restaurant:r1", Reason: long})
+		accept = s.update(workflows.UpdateDecideTicket, workflows.TicketDecision{User: "restaurant:r1", Accept: true,
+			Reason: strings.Repeat("é", 500)})
+	})
+	s.at(time.Hour, func() { s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"}) })
+	s.env.ExecuteWorkflow(workflows.Order, placeOrder(false))
+
+	requireRefused(t, cancel(), domain.CodeValidationFailed)
+	requireRefused(t, reject(), domain.CodeValidationFailed)
+	require.NoError(t, accept(), "500 characters of two bytes each are within the limit")
+	require.Equal(t, order.StatusShipped, s.result(t).Status)
 }

@@ -2,13 +2,13 @@ package workflows
 
 import (
 	"errors"
-	"fmt"
 
 	"go.temporal.io/sdk/temporal"
 
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/orderflow/orderflow/domain"
+	"github.com/orderflow/orderflow/domain/kitchen"
 	"github.com/orderflow/orderflow/domain/order"
 )
 
@@ -66,11 +66,14 @@ func (w *orderWorkflow) register(ctx workflow.Context) error {
 	return nil
 }
 
-func (w *orderWorkflow) validateCancel(_ workflow.Context, _ CancelRequest) error {
-	return refusal(w.checkCancel())
+func (w *orderWorkflow) validateCancel(_ workflow.Context, r CancelRequest) error {
+	return refusal(w.checkCancel(r))
 }
 
-func (w *orderWorkflow) checkCancel() error {
+func (w *orderWorkflow) checkCancel(r CancelRequest) error {
+	if err := checkReason(r.Reason); err != nil {
+		return err // the saga's steps would refuse it after the request was accepted
+	}
 	switch {
 	case w.cancel != nil || w.revise != nil:
 		return busy(w.state)
@@ -128,11 +131,15 @@ func (w *orderWorkflow) checkDecision(d TicketDecision) error {
 	if !w.ticketOpen || w.decision != nil || w.cancel != nil {
 		return domain.Errorf(domain.CodeInvalidStateTransition, "ticket %s is not awaiting the restaurant's answer", w.state.ID)
 	}
-	if len(d.Reason) > order.MaxReasonLength {
-		return &domain.ValidationError{Fields: []domain.FieldError{{Field: "reason",
-			Message: fmt.Sprintf("must be at most %d characters", order.MaxReasonLength)}}}
-	}
-	return nil
+	return checkReason(d.Reason)
+}
+
+// checkReason applies the domain's rule for a free-text reason (order.Cancel,
+// kitchen.Cancel, kitchen.Reject all allow the same) before a request is accepted.
+func checkReason(reason string) error {
+	var v domain.Validator
+	v.Text("reason", reason, 0, min(order.MaxReasonLength, kitchen.MaxReasonLength))
+	return v.Err()
 }
 
 func (w *orderWorkflow) decideTicket(_ workflow.Context, d TicketDecision) error {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -27,6 +28,7 @@ type Outcome struct {
 	Scenario string
 	// Want is the status the scenario expects and WantReason the rejection reason.
 	Want, WantReason string
+	WantTrail        []string
 	Order            apiclient.Order
 	Events           []apiclient.Event
 	Err              error
@@ -47,29 +49,59 @@ func Run(ctx context.Context, base *apiclient.Client, tokens Tokens) ([]Outcome,
 	}
 	var out []Outcome
 	for _, s := range scenarios {
-		o := Outcome{Scenario: s.name, Want: s.want, WantReason: s.reason}
+		o := Outcome{Scenario: s.name, Want: s.want, WantReason: s.reason, WantTrail: s.trail}
 		var id string
 		id, o.Err = s.run(ctx, w)
 		if id != "" {
-			o.Order, o.Events = w.settle(ctx, id, s.want, o.Err)
+			o.Order, o.Events = w.settle(ctx, id, s, o.Err)
 		}
-		if o.Err == nil && o.Order.Status != s.want {
-			o.Err = fmt.Errorf("order %s is %s, want %s", id, o.Order.Status, s.want)
+		if o.Err == nil {
+			o.Err = o.check()
 		}
 		out = append(out, o)
 	}
 	return out, nil
 }
 
-// settle waits for the order to reach want and reads its audit trail.
-func (w *world) settle(ctx context.Context, id, want string, failed error) (apiclient.Order, []apiclient.Event) {
+// settle waits for the order to reach the scenario's status and its audit trail to be
+// complete (the read model may show the status a moment before the last event of a
+// trail is appended: compensations run before the order is rejected, but a pickup's
+// kitchen events come before OrderShipped).
+func (w *world) settle(ctx context.Context, id string, s scenario, failed error) (apiclient.Order, []apiclient.Event) {
 	timeout := Timeout
 	if failed != nil {
 		timeout = time.Second
 	}
-	o, _ := w.admin.WaitForOrder(ctx, id, timeout, func(o apiclient.Order) bool { return o.Status == want })
-	events, _ := w.admin.OrderEvents(ctx, id)
-	return o, events
+	o, _ := w.admin.WaitForOrder(ctx, id, timeout, func(o apiclient.Order) bool { return o.Status == s.want })
+	deadline := time.Now().Add(timeout)
+	for {
+		events, err := w.admin.OrderEvents(ctx, id)
+		if err != nil || len(events) >= len(s.trail) || time.Now().After(deadline) {
+			return o, events
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// check compares the outcome with what the scenario expects.
+func (o Outcome) check() error {
+	reason := ""
+	if o.Order.RejectionReason != nil {
+		reason = *o.Order.RejectionReason
+	}
+	var trail []string
+	for _, e := range o.Events {
+		trail = append(trail, e.Type)
+	}
+	switch {
+	case o.Order.Status != o.Want:
+		return fmt.Errorf("order %s is %s, want %s", o.Order.ID, o.Order.Status, o.Want)
+	case reason != o.WantReason:
+		return fmt.Errorf("order %s was rejected for %q, want %q", o.Order.ID, reason, o.WantReason)
+	case !slices.Equal(trail, o.WantTrail):
+		return fmt.Errorf("order %s has the audit trail %v, want %v", o.Order.ID, trail, o.WantTrail)
+	}
+	return nil
 }
 
 // eventually retries f while the API answers 404 or 409: the saga has not reached the

@@ -11,12 +11,22 @@ import (
 type scenario struct {
 	name         string
 	want, reason string
-	run          func(ctx context.Context, w *world) (orderID string, err error)
+	// trail is the order's audit trail, every stream's events in global order.
+	trail []string
+	run   func(ctx context.Context, w *world) (orderID string, err error)
+}
+
+// The audit trail's common beginning: the create saga up to the restaurant's answer.
+var throughAuthorization = []string{"OrderCreated", "ConsumerVerified", "TicketCreated", "CreditCardAuthorized"}
+
+func then(events ...string) []string {
+	return append(append([]string(nil), throughAuthorization...), events...)
 }
 
 // scenarios walk every path of the sagas.
 var scenarios = []scenario{
-	{"approved, cooked and picked up", "SHIPPED", "", func(ctx context.Context, w *world) (string, error) {
+	{"approved, cooked and picked up", "SHIPPED", "", then("TicketAccepted", "OrderApproved",
+		"TicketPreparationStarted", "TicketReadyForPickup", "TicketPickedUp", "OrderShipped"), func(ctx context.Context, w *world) (string, error) {
 		id, err := w.order(ctx, w.ada, w.trattoria, pizzas(2))
 		if err != nil {
 			return "", err
@@ -31,30 +41,36 @@ var scenarios = []scenario{
 		}
 		return id, nil
 	}},
-	{"consumer suspended", "REJECTED", "CONSUMER_SUSPENDED", func(ctx context.Context, w *world) (string, error) {
+	{"consumer suspended", "REJECTED", "CONSUMER_SUSPENDED", []string{"OrderCreated", "OrderRejected"}, func(ctx context.Context, w *world) (string, error) {
 		return w.order(ctx, w.cy, w.trattoria, pizzas(1))
 	}},
-	{"card declined", "REJECTED", "INSUFFICIENT_CREDIT", func(ctx context.Context, w *world) (string, error) {
+	{"card declined", "REJECTED", "INSUFFICIENT_CREDIT", []string{"OrderCreated", "ConsumerVerified", "TicketCreated",
+		"CardAuthorizationDeclined", "TicketCanceled", "OrderRejected"}, func(ctx context.Context, w *world) (string, error) {
 		return w.order(ctx, w.bob, w.trattoria, pizzas(3)) // 27 EUR on a 10 EUR limit
 	}},
-	{"restaurant rejects", "REJECTED", "RESTAURANT_REJECTED", func(ctx context.Context, w *world) (string, error) {
+	{"restaurant rejects", "REJECTED", "RESTAURANT_REJECTED", then("TicketRejected", "CardTransactionReversed", "OrderRejected"), func(ctx context.Context, w *world) (string, error) {
 		id, err := w.order(ctx, w.ada, w.sushi, pizzas(1))
 		if err != nil {
 			return "", err
 		}
 		return id, eventually(ctx, func() error { return w.sushi.client.TicketAction(ctx, id, "reject", "out of rice") })
 	}},
-	{"restaurant does not answer in time", "REJECTED", "RESTAURANT_TIMEOUT", func(ctx context.Context, w *world) (string, error) {
+	{"restaurant does not answer in time", "REJECTED", "RESTAURANT_TIMEOUT", then("CardTransactionReversed", "TicketCanceled", "OrderRejected"), func(ctx context.Context, w *world) (string, error) {
 		return w.order(ctx, w.ada, w.sleepy, pizzas(1))
 	}},
-	{"consumer cancels while pending", "CANCELED", "", func(ctx context.Context, w *world) (string, error) {
+	{"consumer cancels while pending", "CANCELED", "", then("CardTransactionReversed", "TicketCanceled", "OrderCanceled"), func(ctx context.Context, w *world) (string, error) {
 		id, err := w.order(ctx, w.ada, w.sushi, pizzas(1))
 		if err != nil {
 			return "", err
 		}
+		// Cancel while the saga waits for the restaurant, so that both compensations run.
+		if err := w.waitForEvent(ctx, id, "CreditCardAuthorized"); err != nil {
+			return id, err
+		}
 		return id, eventually(ctx, func() error { return w.ada.client.CancelOrder(ctx, id, "changed my mind") })
 	}},
-	{"canceled after approval", "CANCELED", "", func(ctx context.Context, w *world) (string, error) {
+	{"canceled after approval", "CANCELED", "", then("TicketAccepted", "OrderApproved",
+		"OrderCancelRequested", "TicketCanceled", "CardTransactionReversed", "OrderCanceled"), func(ctx context.Context, w *world) (string, error) {
 		id, err := w.order(ctx, w.ada, w.trattoria, pizzas(1))
 		if err != nil {
 			return "", err
@@ -64,7 +80,8 @@ var scenarios = []scenario{
 		}
 		return id, w.ada.client.CancelOrder(ctx, id, "ordered twice")
 	}},
-	{"revised after approval", "APPROVED", "", func(ctx context.Context, w *world) (string, error) {
+	{"revised after approval", "APPROVED", "", then("TicketAccepted", "OrderApproved",
+		"OrderRevisionProposed", "TicketRevised", "CardTransactionRevised", "OrderRevised"), func(ctx context.Context, w *world) (string, error) {
 		id, err := w.order(ctx, w.ada, w.trattoria, pizzas(1))
 		if err != nil {
 			return "", err

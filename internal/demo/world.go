@@ -79,4 +79,20 @@ func (w *world) waitFor(ctx context.Context, id, status string) error {
 	return err
 }
 
+// waitForEvent waits until the order's audit trail holds an event of type typ.
+func (w *world) waitForEvent(ctx context.Context, id, typ string) error {
+	return eventually(ctx, func() error {
+		events, err := w.admin.OrderEvents(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, e := range events {
+			if e.Type == typ {
+				return nil
+			}
+		}
+		return &apiclient.Problem{Status: 404, Detail: "no " + typ + " yet"}
+	})
+}
+
 func pizzas(n int) apiclient.Item { return apiclient.Item{MenuItemID: "margherita", Quantity: n} }

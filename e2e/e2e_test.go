@@ -1,0 +1,151 @@
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+
+	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/internal/apiclient"
+	"github.com/orderflow/orderflow/internal/demo"
+	"github.com/orderflow/orderflow/internal/pgtest"
+	"github.com/orderflow/orderflow/internal/stack"
+	"github.com/orderflow/orderflow/internal/temporaltest"
+	"github.com/orderflow/orderflow/projections"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+var server *temporaltest.Server
+
+func TestMain(m *testing.M) {
+	s, stop, err := temporaltest.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "the end-to-end tests need a Temporal dev server:", err)
+		os.Exit(1)
+	}
+	server = s
+	code := m.Run()
+	stop()
+	os.Exit(code)
+}
+
+// Every path of the sagas through the HTTP API, on the stack as `orderflow dev` runs
+// it: each order's read model, its audit trail, and its workflow in Temporal.
+func TestEveryPathThroughTheAPI(t *testing.T) {
+	schema := pgtest.NewSchema(t, stack.Migrate)
+	temporal := server.Client(t)
+	tokens := api.Tokens{Secret: []byte("end-to-end-test-secret-of-32-bytes!!"), Issuer: "orderflow"}
+	s := stack.New(schema.Pool, temporal, tokens, slog.Default(), schema.Name)
+	t.Cleanup(s.Close)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { require.NoError(t, s.RunWorkers(ctx)) })
+	wg.Go(func() { require.NoError(t, s.RunProjector(ctx)) })
+	httpServer := httptest.NewServer(s.APIHandler(prometheus.NewRegistry()))
+	t.Cleanup(func() {
+		httpServer.Close()
+		cancel()
+		wg.Wait()
+	})
+
+	outcomes, err := demo.Run(ctx, &apiclient.Client{BaseURL: httpServer.URL}, demo.SignedTokens{Tokens: tokens})
+	require.NoError(t, err)
+	require.Len(t, outcomes, 8)
+	for _, o := range outcomes {
+		t.Run(o.Scenario, func(t *testing.T) {
+			// Status, rejection reason and the audit trail's exact event sequence.
+			require.NoError(t, o.Err)
+			requireContext(t, o)
+			requireWorkflow(t, o)
+		})
+	}
+
+	// The read models rebuilt from the store equal the live ones.
+	before := snapshot(t, schema, outcomes)
+	for _, name := range projections.Names() {
+		require.NoError(t, projections.Rebuild(ctx, schema.Pool, name))
+	}
+	require.Eventually(t, func() bool {
+		for _, name := range projections.Names() {
+			if lag, err := projections.Lag(ctx, schema.Pool, name); err != nil || lag > 0 {
+				return false
+			}
+		}
+		return true
+	}, 30*time.Second, 50*time.Millisecond)
+	require.Equal(t, before, snapshot(t, schema, outcomes))
+}
+
+// requireContext checks that every event of the trail names the order as its
+// correlation, a principal, and the workflow that wrote it.
+func requireContext(t *testing.T, o demo.Outcome) {
+	var last int64
+	for _, e := range o.Events {
+		require.Equal(t, o.Order.ID, e.Metadata.CorrelationID, e.Type)
+		require.NotEmpty(t, e.Metadata.User, e.Type)
+		require.NotEmpty(t, e.Metadata.RecordedAt, e.Type)
+		require.Greater(t, e.GlobalPosition, last, "the trail is in global order")
+		last = e.GlobalPosition
+		switch e.Type {
+		case "TicketPreparationStarted", "TicketReadyForPickup", "TicketPickedUp":
+			require.Empty(t, e.Metadata.WorkflowID, "the kitchen's own actions are not saga steps")
+		default:
+			require.Contains(t, e.Metadata.WorkflowID, workflows.OrderWorkflowID(mustUUID(t, o.Order.ID)), e.Type)
+			require.NotEmpty(t, e.Metadata.RunID, e.Type)
+		}
+	}
+}
+
+// requireWorkflow checks the order's workflow in Temporal: closed once the order is
+// settled, still serving an approved order, and its OrderStatus search attribute
+// agreeing with the read model.
+func requireWorkflow(t *testing.T, o demo.Outcome) {
+	ctx := context.Background()
+	id := workflows.OrderWorkflowID(mustUUID(t, o.Order.ID))
+	want := enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED
+	if o.Order.Status == "APPROVED" {
+		want = enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
+	}
+	require.Eventually(t, func() bool {
+		d, err := server.Client(t).DescribeWorkflowExecution(ctx, id, "")
+		if err != nil {
+			return false
+		}
+		info := d.WorkflowExecutionInfo
+		var status string
+		if p, ok := info.SearchAttributes.GetIndexedFields()["OrderStatus"]; ok {
+			status = string(p.GetData())
+		}
+		return info.Status == want && status == `"`+o.Order.Status+`"`
+	}, 20*time.Second, 100*time.Millisecond, "workflow %s should be %s with OrderStatus %s", id, want, o.Order.Status)
+}
+
+// snapshot is every scenario's order as the read model has it.
+func snapshot(t *testing.T, schema pgtest.Schema, outcomes []demo.Outcome) map[string]projections.OrderView {
+	q := projections.Queries{Pool: schema.Pool}
+	out := map[string]projections.OrderView{}
+	for _, o := range outcomes {
+		v, err := q.GetOrder(context.Background(), mustUUID(t, o.Order.ID))
+		require.NoError(t, err)
+		out[o.Order.ID] = v
+	}
+	return out
+}
+
+
+func mustUUID(t *testing.T, s string) uuid.UUID {
+	id, err := uuid.Parse(s)
+	require.NoError(t, err)
+	return id
+}
