@@ -143,7 +143,6 @@ func snapshot(t *testing.T, schema pgtest.Schema, outcomes []demo.Outcome) map[s
 	return out
 }
 
-
 func mustUUID(t *testing.T, s string) uuid.UUID {
 	id, err := uuid.Parse(s)
 	require.NoError(t, err)

@@ -335,7 +335,9 @@ func TestOverlongReasonsAreRefusedUpFront(t *testing.T) {
 		accept = s.update(workflows.UpdateDecideTicket, workflows.TicketDecision{User: "restaurant:r1", Accept: true,
 			Reason: strings.Repeat("é", 500)})
 	})
-	s.at(time.Hour, func() { s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"}) })
+	s.at(time.Hour, func() {
+		s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"})
+	})
 	s.env.ExecuteWorkflow(workflows.Order, placeOrder(false))
 
 	requireRefused(t, cancel(), domain.CodeValidationFailed)
