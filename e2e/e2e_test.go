@@ -51,7 +51,7 @@ func TestEveryPathThroughTheAPI(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { require.NoError(t, s.RunWorkers(ctx)) })
-	wg.Go(func() { require.NoError(t, s.RunProjector(ctx)) })
+	wg.Go(func() { require.NoError(t, s.RunProjector(ctx, nil)) })
 	httpServer := httptest.NewServer(s.APIHandler(prometheus.NewRegistry()))
 	t.Cleanup(func() {
 		httpServer.Close()

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/orderflow/orderflow/api"
@@ -13,12 +12,13 @@ func apiCommand(cfg *Config) *cobra.Command {
 		Short: "Serve the HTTP API (commands become workflows; queries read the projections)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, release, err := services(cmd.Context(), cfg, true)
+			p, err := connect(cmd.Context(), cfg, "orderflow-api", true)
 			if err != nil {
 				return err
 			}
-			defer release()
-			return api.Serve(cmd.Context(), cfg.APIAddr, s.APIHandler(prometheus.NewRegistry()), s.Logger)
+			defer p.Close()
+			handler := p.Telemetry.HTTP(p.APIHandler(p.Telemetry.Registry), "orderflow-api")
+			return api.Serve(cmd.Context(), cfg.APIAddr, handler, p.Logger)
 		},
 	}
 	cmd.Flags().StringVar(&cfg.APIAddr, "addr", cfg.APIAddr, "address to listen on (API_ADDR)")

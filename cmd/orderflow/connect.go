@@ -12,6 +12,7 @@ import (
 	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/eventstore"
 	"github.com/orderflow/orderflow/internal/stack"
+	"github.com/orderflow/orderflow/internal/telemetry"
 )
 
 // connectDatabase opens the pool and brings every schema up to date.
@@ -27,12 +28,16 @@ func connectDatabase(ctx context.Context, cfg *Config) (*pgxpool.Pool, error) {
 	return pool, nil
 }
 
-// connectTemporal dials Temporal with the process's logger bridged to the SDK's.
-func connectTemporal(ctx context.Context, cfg *Config, log *slog.Logger) (client.Client, error) {
+// connectTemporal dials Temporal with the process's logger bridged to the SDK's, its
+// metrics reported to the process's registry and, when tracing is on, trace context
+// carried into workflows and activities.
+func connectTemporal(ctx context.Context, cfg *Config, log *slog.Logger, tel *telemetry.Telemetry) (client.Client, error) {
 	c, err := client.DialContext(ctx, client.Options{
-		HostPort:  cfg.TemporalAddress,
-		Namespace: cfg.TemporalNamespace,
-		Logger:    tlog.NewStructuredLogger(log),
+		HostPort:       cfg.TemporalAddress,
+		Namespace:      cfg.TemporalNamespace,
+		Logger:         tlog.NewStructuredLogger(log),
+		MetricsHandler: tel.TemporalMetrics,
+		Interceptors:   tel.TemporalInterceptors,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("temporal at %s: %w", cfg.TemporalAddress, err)
@@ -40,32 +45,66 @@ func connectTemporal(ctx context.Context, cfg *Config, log *slog.Logger) (client
 	return c, nil
 }
 
-// services connects what a process needs (withTemporal: the Temporal client too) and
-// returns a func that releases it all.
-func services(ctx context.Context, cfg *Config, withTemporal bool) (*stack.Services, func(), error) {
+// process is what one orderflow process runs on.
+type process struct {
+	*stack.Services
+	Telemetry *telemetry.Telemetry
+	release   []func()
+}
+
+// Close releases everything the process connected, last first.
+func (p *process) Close() {
+	for i := len(p.release) - 1; i >= 0; i-- {
+		p.release[i]()
+	}
+}
+
+// connect sets up the process named name: telemetry, the database (migrated) and, when
+// withTemporal, the Temporal client.
+func connect(ctx context.Context, cfg *Config, name string, withTemporal bool) (*process, error) {
 	log, err := cfg.logger()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	p := &process{}
+	ok := false
+	defer func() {
+		if !ok {
+			p.Close()
+		}
+	}()
+	if p.Telemetry, err = telemetry.Setup(ctx, name, cfg.OTLPEndpoint); err != nil {
+		return nil, err
+	}
+	p.release = append(p.release, func() { _ = p.Telemetry.Shutdown(context.WithoutCancel(ctx)) })
 	pool, err := connectDatabase(ctx, cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	p.release = append(p.release, pool.Close)
 	var c client.Client
 	if withTemporal {
-		if c, err = connectTemporal(ctx, cfg, log); err != nil {
-			pool.Close()
-			return nil, nil, err
+		if c, err = connectTemporal(ctx, cfg, log, p.Telemetry); err != nil {
+			return nil, err
 		}
+		p.release = append(p.release, c.Close)
 	}
-	s := stack.New(pool, c, cfg.tokens(), log, eventstore.DefaultChannel)
-	return s, func() {
-		s.Close()
-		if c != nil {
-			c.Close()
+	p.Services = stack.New(pool, c, cfg.tokens(), log, eventstore.DefaultChannel)
+	p.release = append(p.release, p.Services.Close)
+	ok = true
+	return p, nil
+}
+
+// serveMetrics serves the process's metrics on METRICS_ADDR, when it is set.
+func (p *process) serveMetrics(ctx context.Context, cfg *Config) {
+	if cfg.MetricsAddr == "" {
+		return
+	}
+	go func() {
+		if err := p.Telemetry.ServeMetrics(ctx, cfg.MetricsAddr, p.Logger); err != nil {
+			p.Logger.Error("metrics server stopped", "err", err)
 		}
-		pool.Close()
-	}, nil
+	}()
 }
 
 func (c Config) tokens() api.Tokens {

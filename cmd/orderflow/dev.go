@@ -11,11 +11,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/internal/devstack"
+	"github.com/orderflow/orderflow/internal/telemetry"
 )
 
 // devOptions are the dev stack's ports and where it keeps its files.
@@ -100,11 +100,11 @@ func runDev(cmd *cobra.Command, cfg *Config, o devOptions, databaseSet bool) err
 		cfg.DatabaseURL = pg.URL
 	}
 
-	s, release, err := services(ctx, cfg, true)
+	s, err := connect(ctx, cfg, "orderflow-dev", true)
 	if err != nil {
 		return err
 	}
-	defer release()
+	defer s.Close()
 	token, err := s.Tokens.Issue(api.Principal{Role: api.RoleAdmin, Subject: "admin"}, 30*24*time.Hour, time.Now())
 	if err != nil {
 		return err
@@ -121,9 +121,13 @@ func runDev(cmd *cobra.Command, cfg *Config, o devOptions, databaseSet bool) err
 		})
 	}
 	run("workers", func(ctx context.Context) error { return s.RunWorkers(ctx) })
-	run("projector", func(ctx context.Context) error { return s.RunProjector(ctx) })
+	run("projector", func(ctx context.Context) error {
+		return s.RunProjector(ctx, telemetry.NewProjectorMetrics(s.Telemetry.Registry))
+	})
 	run("api", func(ctx context.Context) error {
-		return api.Serve(ctx, addr(o.apiPort), s.APIHandler(prometheus.NewRegistry()), s.Logger)
+		// One process: the API's /metrics shows the workers' and the projector's too.
+		handler := s.Telemetry.HTTP(s.APIHandler(s.Telemetry.Registry), "orderflow-api")
+		return api.Serve(ctx, addr(o.apiPort), handler, s.Logger)
 	})
 	go func() {
 		select {

@@ -6,25 +6,29 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/orderflow/orderflow/internal/telemetry"
 	"github.com/orderflow/orderflow/projections"
 )
 
 func projectorCommand(cfg *Config) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "projector [projection...]",
 		Short: "Build the read models from the event store, following new events as they commit",
 		Long: "Runs the projections (" + strings.Join(projections.Names(), ", ") + ", all when none is named). " +
 			"Several projectors may run for availability: only one advances each projection at a time.",
 		RunE: func(cmd *cobra.Command, names []string) error {
-			s, release, err := services(cmd.Context(), cfg, false)
+			p, err := connect(cmd.Context(), cfg, "orderflow-projector", false)
 			if err != nil {
 				return err
 			}
-			defer release()
-			s.Logger.Info("projector started", "projections", names)
-			return s.RunProjector(cmd.Context(), names...)
+			defer p.Close()
+			p.serveMetrics(cmd.Context(), cfg)
+			p.Logger.Info("projector started", "projections", names)
+			return p.RunProjector(cmd.Context(), telemetry.NewProjectorMetrics(p.Telemetry.Registry), names...)
 		},
 	}
+	cmd.Flags().StringVar(&cfg.MetricsAddr, "metrics-addr", cfg.MetricsAddr, "serve /metrics here; off when empty (METRICS_ADDR)")
+	return cmd
 }
 
 func projectionsCommand(cfg *Config) *cobra.Command {

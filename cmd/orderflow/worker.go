@@ -17,14 +17,16 @@ func workerCommand(cfg *Config) *cobra.Command {
 			"Stops gracefully on SIGTERM or Ctrl-C.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, release, err := services(cmd.Context(), cfg, true)
+			p, err := connect(cmd.Context(), cfg, "orderflow-worker", true)
 			if err != nil {
 				return err
 			}
-			defer release()
-			return s.RunWorkers(cmd.Context(), cfg.WorkerQueues...)
+			defer p.Close()
+			p.serveMetrics(cmd.Context(), cfg)
+			return p.RunWorkers(cmd.Context(), cfg.WorkerQueues...)
 		},
 	}
+	cmd.Flags().StringVar(&cfg.MetricsAddr, "metrics-addr", cfg.MetricsAddr, "serve /metrics here; off when empty (METRICS_ADDR)")
 	cmd.Flags().StringSliceVar(&cfg.WorkerQueues, "queues", cfg.WorkerQueues,
 		"task queues to serve, comma-separated; all when empty (WORKER_QUEUES)")
 	temporalFlags(cmd, cfg)

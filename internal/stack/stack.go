@@ -8,10 +8,10 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"go.temporal.io/sdk/client"
 
 	"github.com/orderflow/orderflow/aggregate"
@@ -19,6 +19,7 @@ import (
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/domain/registry"
 	"github.com/orderflow/orderflow/eventstore"
+	"github.com/orderflow/orderflow/internal/telemetry"
 	"github.com/orderflow/orderflow/projections"
 	"github.com/orderflow/orderflow/worker"
 )
@@ -57,9 +58,8 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return nil
 }
 
-// APIHandler is the HTTP API with its metrics on reg.
+// APIHandler is the HTTP API; /metrics serves reg, where it adds its own metrics.
 func (s *Services) APIHandler(reg *prometheus.Registry) http.Handler {
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return api.NewHandler(api.Deps{
 		Consumers:   app.Consumers{Store: s.Store},
 		Restaurants: app.Restaurants{Store: s.Store},
@@ -85,10 +85,15 @@ func (s *Services) RunWorkers(ctx context.Context, queues ...string) error {
 	return worker.Run(ctx, s.Temporal, s.Store, queues, s.Logger)
 }
 
-// RunProjector runs the projections (all when none are named) until ctx ends; it
-// returns nil when ctx ended it.
-func (s *Services) RunProjector(ctx context.Context, names ...string) error {
-	err := projections.Projector{Store: s.Store.Events, Registry: s.Store.Registry, Logger: s.Logger}.Run(ctx, names...)
+// RunProjector runs the projections (all when none are named) until ctx ends, with
+// their metrics on metrics when it is not nil; it returns nil when ctx ended it.
+func (s *Services) RunProjector(ctx context.Context, metrics *telemetry.ProjectorMetrics, names ...string) error {
+	p := projections.Projector{Store: s.Store.Events, Registry: s.Store.Registry, Logger: s.Logger}
+	if metrics != nil {
+		p.OnBatch = metrics.OnBatch
+		go metrics.SampleLag(ctx, s.Pool, 5*time.Second, s.Logger)
+	}
+	err := p.Run(ctx, names...)
 	if ctx.Err() != nil {
 		return nil
 	}

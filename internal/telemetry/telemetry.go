@@ -1,0 +1,94 @@
+// Package telemetry sets up a process's metrics and traces: a Prometheus registry that
+// the process serves on /metrics (Temporal's SDK metrics reach it through an
+// OpenTelemetry meter and the OTel Prometheus exporter), and OpenTelemetry tracing
+// across API -> workflow -> activities through Temporal's tracing interceptor, exported
+// over OTLP when an endpoint is configured and off otherwise.
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	otelprometheus "go.opentelemetry.io/otel/exporters/prometheus"
+	"go.opentelemetry.io/otel/propagation"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
+	"go.temporal.io/sdk/client"
+	temporalotel "go.temporal.io/sdk/contrib/opentelemetry"
+	"go.temporal.io/sdk/interceptor"
+)
+
+// Telemetry is one process's metrics registry and, when tracing is on, its tracer.
+type Telemetry struct {
+	Registry *prometheus.Registry
+	// TemporalMetrics reports the Temporal SDK's metrics (workflow and activity task
+	// latencies, failures, ...) into Registry.
+	TemporalMetrics client.MetricsHandler
+	// TemporalInterceptors carry trace context from the caller into workflows and on to
+	// activities; empty when tracing is off.
+	TemporalInterceptors []interceptor.ClientInterceptor
+	tracing              bool
+	shutdown             []func(context.Context) error
+}
+
+// Setup builds the telemetry of the process named service. otlpEndpoint (host:port of
+// an OTLP gRPC collector) turns tracing on; empty leaves it off.
+func Setup(ctx context.Context, service, otlpEndpoint string) (*Telemetry, error) {
+	t := &Telemetry{Registry: prometheus.NewRegistry()}
+	t.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	res := resource.NewSchemaless(semconv.ServiceName(service))
+
+	exporter, err := otelprometheus.New(otelprometheus.WithRegisterer(t.Registry))
+	if err != nil {
+		return nil, fmt.Errorf("metrics exporter: %w", err)
+	}
+	meters := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter), sdkmetric.WithResource(res))
+	t.shutdown = append(t.shutdown, meters.Shutdown)
+	t.TemporalMetrics = temporalotel.NewMetricsHandler(temporalotel.MetricsHandlerOptions{Meter: meters.Meter("temporal-sdk-go")})
+
+	if otlpEndpoint == "" {
+		return t, nil
+	}
+	spans, err := otlptracegrpc.New(ctx, otlptracegrpc.WithEndpoint(otlpEndpoint), otlptracegrpc.WithInsecure())
+	if err != nil {
+		return nil, fmt.Errorf("trace exporter: %w", err)
+	}
+	tracer := sdktrace.NewTracerProvider(sdktrace.WithBatcher(spans), sdktrace.WithResource(res))
+	t.shutdown = append(t.shutdown, tracer.Shutdown)
+	otel.SetTracerProvider(tracer)
+	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	tracing, err := temporalotel.NewTracingInterceptor(temporalotel.TracerOptions{Tracer: tracer.Tracer("orderflow")})
+	if err != nil {
+		return nil, fmt.Errorf("temporal tracing: %w", err)
+	}
+	t.TemporalInterceptors = []interceptor.ClientInterceptor{tracing}
+	t.tracing = true
+	return t, nil
+}
+
+// HTTP wraps an HTTP handler in a server span per request when tracing is on, so that
+// the workflows a request starts are children of it.
+func (t *Telemetry) HTTP(h http.Handler, operation string) http.Handler {
+	if !t.tracing {
+		return h
+	}
+	return otelhttp.NewHandler(h, operation)
+}
+
+// Shutdown flushes and stops the exporters.
+func (t *Telemetry) Shutdown(ctx context.Context) error {
+	var errs []error
+	for _, f := range t.shutdown {
+		errs = append(errs, f(ctx))
+	}
+	return errors.Join(errs...)
+}
