@@ -45,7 +45,9 @@ func NewHandler(d Deps) http.Handler {
 		d.Registry = prometheus.NewRegistry()
 	}
 	metrics := NewMetrics(d.Registry)
-	r.Use(requestContext(d.Logger), recoverProblem, metrics.middleware)
+	// recoverProblem is innermost, so that a request whose handler panicked is still
+	// counted and logged (as the 500 it became) by the middleware around it.
+	r.Use(requestContext(d.Logger), metrics.middleware, recoverProblem)
 	r.NoRoute(func(c *gin.Context) { abort(c, errNotFound("no such resource: "+c.Request.URL.Path)) })
 	r.NoMethod(func(c *gin.Context) {
 		abort(c, &httpError{http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed",
