@@ -120,7 +120,9 @@ const principalKey = "orderflow.principal"
 func authenticate(tokens Tokens) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		header := c.GetHeader("Authorization")
-		token, ok := strings.CutPrefix(header, "Bearer ")
+		// The scheme is case-insensitive (RFC 9110, section 11.1).
+		scheme, token, ok := strings.Cut(header, " ")
+		ok = ok && strings.EqualFold(scheme, "Bearer")
 		if !ok || token == "" {
 			c.Header("WWW-Authenticate", `Bearer realm="orderflow"`)
 			abort(c, errUnauthenticated("send a bearer token in the Authorization header"))

@@ -140,3 +140,17 @@ func TestTokensRoundTrip(t *testing.T) {
 	_, err = tokens.Issue(api.Principal{Subject: "c", Role: api.RoleConsumer}, time.Minute, time.Now())
 	require.Error(t, err, "a consumer token needs a consumer id")
 }
+
+// The authentication scheme is case-insensitive (RFC 9110).
+func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	for _, scheme := range []string{"Bearer", "bearer", "BEARER"} {
+		rec := h.serve(request{Method: http.MethodGet, Path: "/v1/consumers/" + uuid.NewString() + "/orders",
+			Header: map[string]string{"Authorization": scheme + " " + h.admin()}})
+		require.Equal(t, http.StatusOK, rec.Code, scheme)
+	}
+	rec := h.serve(request{Method: http.MethodGet, Path: "/v1/consumers/" + uuid.NewString() + "/orders",
+		Header: map[string]string{"Authorization": "Basic " + h.admin()}})
+	requireProblem(t, rec, http.StatusUnauthorized, "unauthenticated")
+}

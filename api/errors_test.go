@@ -87,7 +87,8 @@ func TestReadyz(t *testing.T) {
 	})
 	rec = failing.get("/readyz", "")
 	require.Equal(t, http.StatusServiceUnavailable, rec.Code)
-	require.JSONEq(t, `{"status":"Service Unavailable","checks":{"postgres":"ok","temporal":"temporal: connection refused"}}`, rec.Body.String())
+	// Why it failed is logged, not shown to an unauthenticated caller.
+	require.JSONEq(t, `{"status":"Service Unavailable","checks":{"postgres":"ok","temporal":"unavailable"}}`, rec.Body.String())
 
 	// A check that hangs is cut off by the readiness timeout rather than hanging the probe.
 	hanging := newHarness(t, func(d *api.Deps) {
@@ -95,7 +96,7 @@ func TestReadyz(t *testing.T) {
 	})
 	rec = hanging.get("/readyz", "")
 	require.Equal(t, http.StatusServiceUnavailable, rec.Code)
-	require.Contains(t, rec.Body.String(), "deadline exceeded")
+	require.JSONEq(t, `{"status":"Service Unavailable","checks":{"postgres":"ok","temporal":"unavailable"}}`, rec.Body.String())
 }
 
 func TestMetrics(t *testing.T) {

@@ -234,8 +234,14 @@ func TestOrderEvents(t *testing.T) {
 	require.NoError(t, json.Unmarshal(first.Data, &created))
 	require.Equal(t, id, created.OrderID)
 
-	// The restaurant and admins may read it; nobody else.
-	requireJSON[auditTrail](t, h.get(path, h.asRestaurant(restaurantID)), http.StatusOK)
+	// The restaurant and admins may read it; nobody else. The restaurant sees the order
+	// and its ticket, not the consumer's verification or card transactions.
+	var seen []string
+	for _, e := range requireJSON[auditTrail](t, h.get(path, h.asRestaurant(restaurantID)), http.StatusOK).Events {
+		seen = append(seen, e.Type)
+	}
+	require.Equal(t, []string{order.TypeOrderCreated, kitchen.TypeTicketCreated, kitchen.TypeTicketAccepted,
+		order.TypeOrderApproved}, seen)
 	requireJSON[auditTrail](t, h.get(path, h.admin()), http.StatusOK)
 	requireProblem(t, h.get(path, h.asConsumer(uuid.New())), http.StatusNotFound, "not-found")
 	requireProblem(t, h.get(path, h.asRestaurant(uuid.New())), http.StatusNotFound, "not-found")

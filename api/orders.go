@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/domain"
+	"github.com/orderflow/orderflow/domain/kitchen"
 	"github.com/orderflow/orderflow/domain/order"
 	"github.com/orderflow/orderflow/domain/restaurant"
 	"github.com/orderflow/orderflow/eventstore"
@@ -216,13 +218,20 @@ func (h orders) events(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	out := make([]eventResponse, len(trail))
-	for i, e := range trail {
+	// A restaurant sees the order and its ticket, not the consumer's account or
+	// verification.
+	if principal(c).Role == RoleRestaurant {
+		trail = slices.DeleteFunc(trail, func(e eventstore.RecordedEvent) bool {
+			return e.Category != order.Category && e.Category != kitchen.Category
+		})
+	}
+	out := make([]eventResponse, 0, len(trail))
+	for _, e := range trail {
 		md := e.Metadata
-		out[i] = eventResponse{ID: e.ID, Stream: e.StreamName, StreamPosition: e.StreamPosition,
+		out = append(out, eventResponse{ID: e.ID, Stream: e.StreamName, StreamPosition: e.StreamPosition,
 			GlobalPosition: e.GlobalPosition, Type: e.Type, SchemaVersion: e.SchemaVersion, Data: e.Data,
 			Metadata: eventMetadata{RecordedAt: md.RecordedAt.UTC(), User: md.User,
-				CorrelationID: md.CorrelationID, CausationID: md.CausationID, WorkflowID: md.WorkflowID, RunID: md.RunID}}
+				CorrelationID: md.CorrelationID, CausationID: md.CausationID, WorkflowID: md.WorkflowID, RunID: md.RunID}})
 	}
 	c.JSON(http.StatusOK, gin.H{"events": out})
 }

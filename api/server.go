@@ -74,7 +74,9 @@ func readiness(checks map[string]func(context.Context) error) gin.HandlerFunc {
 		status, results := http.StatusOK, gin.H{}
 		for name, check := range checks {
 			if err := check(ctx); err != nil {
-				status, results[name] = http.StatusServiceUnavailable, err.Error()
+				// The reason goes to the log, not to an unauthenticated caller.
+				logger(c).Warn("readiness check failed", "check", name, "err", err)
+				status, results[name] = http.StatusServiceUnavailable, "unavailable"
 			} else {
 				results[name] = "ok"
 			}

@@ -32,7 +32,7 @@ func (h Consumers) Register(ctx context.Context, actor string, cmd RegisterConsu
 	// Validate the account's side before writing the consumer's, so bad input writes
 	// nothing at all.
 	var v domain.Validator
-	v.Check(cmd.CreditLimit.Validate() == nil && cmd.CreditLimit.Cents >= 0, "credit_limit_cents", "must be zero or more")
+	v.Check(cmd.CreditLimit.Cents >= 0, "credit_limit_cents", "must be zero or more")
 	v.Check(money.ValidCurrency(cmd.CreditLimit.Currency), "currency", "must be a 3-letter ISO 4217 code")
 	_, consumerErr := consumer.Register(consumer.State{}, cmd.ID, cmd.Name, cmd.Email) // validation only
 	if err := mergeValidation(consumerErr, v.Err()); err != nil {
