@@ -2,8 +2,6 @@ package projections
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -40,47 +38,28 @@ type TicketView struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// kitchenTicketsHandler keeps kitchen_ticket_queue up to date with the ticket streams,
-// folding each event with kitchen.State.Apply, as orderViewHandler does for orders.
-func kitchenTicketsHandler(reg *event.Registry, log *slog.Logger) eventstore.Handler {
-	return func(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
-		id, ok := event.StreamID(kitchen.Category, e.StreamName)
-		if !ok {
-			log.Warn("ignoring an event of a stream that is not a ticket's", "stream", e.StreamName, "event_id", e.ID)
-			return nil
-		}
-		ev, err := decode(reg, log, e)
-		if err != nil {
-			return err
-		}
-		current, err := scanTicket(tx.QueryRow(ctx, selectTicket+`where ticket_id = $1`, id))
-		found := err == nil
-		switch {
-		case err != nil && !errors.Is(err, pgx.ErrNoRows):
-			return err
-		case found && e.StreamPosition <= current.Version:
-			return nil // already applied: a replay or a second delivery
-		case !found && e.Type != kitchen.TypeTicketCreated:
-			return fmt.Errorf("kitchen tickets: %s at %s/%d precedes the ticket's creation", e.Type, e.StreamName, e.StreamPosition)
-		}
-		var state kitchen.State
-		if found {
-			state = current.state()
-		}
-		if ev != nil {
-			state.Apply(ev)
-		}
-		next := ticketViewOf(state)
-		next.ID, next.Version = id, e.StreamPosition
-		next.CreatedAt, next.UpdatedAt = e.Metadata.RecordedAt, e.Metadata.RecordedAt
-		if found {
-			next.CreatedAt = current.CreatedAt
-		}
-		return upsertTicket(ctx, tx, next)
-	}
+// kitchenTickets keeps kitchen_ticket_queue up to date with the ticket streams.
+var kitchenTickets = folding[kitchen.State, TicketView]{
+	what: "kitchen tickets", category: kitchen.Category, creation: kitchen.TypeTicketCreated,
+	apply: (*kitchen.State).Apply,
+	load: func(ctx context.Context, tx pgx.Tx, id uuid.UUID) (TicketView, error) {
+		return scanTicket(tx.QueryRow(ctx, selectTicket+`where ticket_id = $1`, id))
+	},
+	unfold: func(v TicketView) (kitchen.State, rowMeta) {
+		return v.state(), rowMeta{ID: v.ID, Version: v.Version, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt}
+	},
+	render: func(s kitchen.State, m rowMeta) TicketView {
+		v := ticketViewOf(s)
+		v.ID, v.Version, v.CreatedAt, v.UpdatedAt = m.ID, m.Version, m.CreatedAt, m.UpdatedAt
+		return v
+	},
+	save: upsertTicket,
 }
 
-// state is the kitchen.State the row was folded into, for folding the next event.
+func kitchenTicketsHandler(reg *event.Registry, log *slog.Logger) eventstore.Handler {
+	return kitchenTickets.handler(reg, log)
+}
+
 func (v TicketView) state() kitchen.State {
 	lines := make([]kitchen.Line, len(v.Items))
 	for i, it := range v.Items {

@@ -3,7 +3,6 @@ package projections
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -59,45 +58,26 @@ type OrderView struct {
 	CreatedAt       time.Time        `json:"created_at"`
 }
 
-// orderViewHandler keeps order_view up to date with the order streams. Each event is
-// folded into the order's state with order.State.Apply, the aggregate's own logic, so
-// the view's status can never disagree with the write side's.
+// orderView keeps order_view up to date with the order streams.
+var orderView = folding[order.State, OrderView]{
+	what: "order view", category: order.Category, creation: order.TypeOrderCreated,
+	apply: (*order.State).Apply,
+	load: func(ctx context.Context, tx pgx.Tx, id uuid.UUID) (OrderView, error) {
+		return scanOrder(tx.QueryRow(ctx, selectOrder+`where order_id = $1`, id))
+	},
+	unfold: func(v OrderView) (order.State, rowMeta) {
+		return v.state(), rowMeta{ID: v.ID, Version: v.Version, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt}
+	},
+	render: func(s order.State, m rowMeta) OrderView {
+		v := orderViewOf(s)
+		v.ID, v.Version, v.CreatedAt, v.UpdatedAt = m.ID, m.Version, m.CreatedAt, m.UpdatedAt
+		return v
+	},
+	save: upsertOrder,
+}
+
 func orderViewHandler(reg *event.Registry, log *slog.Logger) eventstore.Handler {
-	return func(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
-		id, ok := event.StreamID(order.Category, e.StreamName)
-		if !ok {
-			log.Warn("ignoring an event of a stream that is not an order's", "stream", e.StreamName, "event_id", e.ID)
-			return nil
-		}
-		ev, err := decode(reg, log, e)
-		if err != nil {
-			return err
-		}
-		current, err := scanOrder(tx.QueryRow(ctx, selectOrder+`where order_id = $1`, id))
-		found := err == nil
-		switch {
-		case err != nil && !errors.Is(err, pgx.ErrNoRows):
-			return err
-		case found && e.StreamPosition <= current.Version:
-			return nil // already applied: a replay or a second delivery
-		case !found && e.Type != order.TypeOrderCreated:
-			return fmt.Errorf("order view: %s at %s/%d precedes the order's creation", e.Type, e.StreamName, e.StreamPosition)
-		}
-		var state order.State
-		if found {
-			state = current.state()
-		}
-		if ev != nil {
-			state.Apply(ev)
-		}
-		next := orderViewOf(state)
-		next.ID, next.Version = id, e.StreamPosition
-		next.CreatedAt, next.UpdatedAt = e.Metadata.RecordedAt, e.Metadata.RecordedAt
-		if found {
-			next.CreatedAt = current.CreatedAt
-		}
-		return upsertOrder(ctx, tx, next)
-	}
+	return orderView.handler(reg, log)
 }
 
 // decode turns a stored event into its domain value. An event type this build does not
