@@ -17,6 +17,7 @@ import (
 	"github.com/orderflow/orderflow/domain/order"
 	"github.com/orderflow/orderflow/domain/restaurant"
 	"github.com/orderflow/orderflow/eventstore"
+	"github.com/orderflow/orderflow/workflows"
 )
 
 // OrderCommands places orders and steers their sagas.
@@ -144,19 +145,7 @@ func (h orders) cancel(c *gin.Context) {
 			return
 		}
 	}
-	s, ok := h.owned(c)
-	if !ok {
-		return
-	}
-	if !principal(c).IsConsumer(s.ConsumerID) {
-		abort(c, errForbidden("only the order's consumer may cancel it"))
-		return
-	}
-	if err := h.commands.Cancel(c, principal(c).String(), s.ID, req.Reason); err != nil {
-		abort(c, err)
-		return
-	}
-	c.JSON(http.StatusAccepted, changeAccepted{ID: s.ID, WorkflowID: "order-" + s.ID.String(), Request: "cancel"})
+	h.change(c, "cancel", func(actor string, id uuid.UUID) error { return h.commands.Cancel(c, actor, id, req.Reason) })
 }
 
 type reviseRequest struct {
@@ -169,23 +158,29 @@ func (h orders) revise(c *gin.Context) {
 		abort(c, err)
 		return
 	}
+	changes := make([]order.LineChange, len(req.Items))
+	for i, it := range req.Items {
+		changes[i] = order.LineChange{MenuItemID: it.MenuItemID, Quantity: it.Quantity}
+	}
+	h.change(c, "revise", func(actor string, id uuid.UUID) error { return h.commands.Revise(c, actor, id, changes) })
+}
+
+// change hands a consumer's change of their order (cancel, revise) to its workflow and
+// answers 202 once the workflow has taken it.
+func (h orders) change(c *gin.Context, request string, send func(actor string, id uuid.UUID) error) {
 	s, ok := h.owned(c)
 	if !ok {
 		return
 	}
 	if !principal(c).IsConsumer(s.ConsumerID) {
-		abort(c, errForbidden("only the order's consumer may revise it"))
+		abort(c, errForbidden("only the order's consumer may "+request+" it"))
 		return
 	}
-	changes := make([]order.LineChange, len(req.Items))
-	for i, it := range req.Items {
-		changes[i] = order.LineChange{MenuItemID: it.MenuItemID, Quantity: it.Quantity}
-	}
-	if err := h.commands.Revise(c, principal(c).String(), s.ID, changes); err != nil {
+	if err := send(principal(c).String(), s.ID); err != nil {
 		abort(c, err)
 		return
 	}
-	c.JSON(http.StatusAccepted, changeAccepted{ID: s.ID, WorkflowID: "order-" + s.ID.String(), Request: "revise"})
+	c.JSON(http.StatusAccepted, changeAccepted{ID: s.ID, WorkflowID: workflows.OrderWorkflowID(s.ID), Request: request})
 }
 
 type eventResponse struct {

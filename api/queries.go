@@ -68,19 +68,8 @@ type historyResponse struct {
 
 // history serves a consumer's orders, newest first: ?status=, ?cursor=, ?limit=.
 func (h orders) history(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		abort(c, err)
-		return
-	}
-	if !principal(c).IsConsumer(id) {
-		abort(c, errNotFound(fmt.Sprintf("consumer %s not found", id)))
-		return
-	}
-	var v domain.Validator
-	limit := queryInt(&v, c, "limit", projections.DefaultPageSize, 1, projections.MaxPageSize)
-	if err := v.Err(); err != nil {
-		abort(c, err)
+	id, limit, ok := listing(c, "consumer", Principal.IsConsumer)
+	if !ok {
 		return
 	}
 	list, next, err := h.queries.ConsumerOrders(c, id, order.Status(c.Query("status")), c.Query("cursor"), limit)
@@ -100,19 +89,8 @@ func (h orders) history(c *gin.Context) {
 
 // queue serves a restaurant's ticket queue: ?status=, ?limit=.
 func (h tickets) queue(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		abort(c, err)
-		return
-	}
-	if !principal(c).IsRestaurant(id) {
-		abort(c, errNotFound(fmt.Sprintf("restaurant %s not found", id)))
-		return
-	}
-	var v domain.Validator
-	limit := queryInt(&v, c, "limit", projections.DefaultPageSize, 1, projections.MaxPageSize)
-	if err := v.Err(); err != nil {
-		abort(c, err)
+	id, limit, ok := listing(c, "restaurant", Principal.IsRestaurant)
+	if !ok {
 		return
 	}
 	list, err := h.queries.RestaurantTickets(c, id, kitchen.Status(c.Query("status")), limit)
@@ -124,6 +102,27 @@ func (h tickets) queue(c *gin.Context) {
 		list = []projections.TicketView{}
 	}
 	c.JSON(http.StatusOK, gin.H{"tickets": list})
+}
+
+// listing reads what every list needs: the owner's id from the path, which the
+// principal must be (others are told it does not exist), and ?limit=.
+func listing(c *gin.Context, owner string, is func(Principal, uuid.UUID) bool) (uuid.UUID, int, bool) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		abort(c, err)
+		return uuid.Nil, 0, false
+	}
+	if !is(principal(c), id) {
+		abort(c, errNotFound(fmt.Sprintf("%s %s not found", owner, id)))
+		return uuid.Nil, 0, false
+	}
+	var v domain.Validator
+	limit := queryInt(&v, c, "limit", projections.DefaultPageSize, 1, projections.MaxPageSize)
+	if err := v.Err(); err != nil {
+		abort(c, err)
+		return uuid.Nil, 0, false
+	}
+	return id, limit, true
 }
 
 // queryInt reads an optional integer query parameter within [lo, hi].

@@ -5,7 +5,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -83,27 +82,4 @@ func readiness(checks map[string]func(context.Context) error) gin.HandlerFunc {
 		}
 		c.JSON(status, gin.H{"status": http.StatusText(status), "checks": results})
 	}
-}
-
-// Serve serves h on addr until ctx ends, then shuts down gracefully: it stops taking
-// connections and lets requests in flight finish (up to 10 s).
-func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
-	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	failed := make(chan error, 1)
-	go func() { failed <- srv.ListenAndServe() }()
-	log.Info("api listening", "addr", addr)
-	select {
-	case err := <-failed:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		return err
-	}
-	if err := <-failed; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
 }

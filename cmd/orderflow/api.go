@@ -3,7 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/internal/httpserve"
 )
 
 func apiCommand(cfg *Config) *cobra.Command {
@@ -18,7 +18,7 @@ func apiCommand(cfg *Config) *cobra.Command {
 			}
 			defer p.Close()
 			handler := p.Telemetry.HTTP(p.APIHandler(p.Telemetry.Registry), "orderflow-api")
-			return api.Serve(cmd.Context(), cfg.APIAddr, handler, p.Logger)
+			return httpserve.Serve(cmd.Context(), cfg.APIAddr, handler, p.Logger)
 		},
 	}
 	cmd.Flags().StringVar(&cfg.APIAddr, "addr", cfg.APIAddr, "address to listen on (API_ADDR)")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/internal/devstack"
+	"github.com/orderflow/orderflow/internal/httpserve"
 	"github.com/orderflow/orderflow/internal/telemetry"
 )
 
@@ -127,7 +128,7 @@ func runDev(cmd *cobra.Command, cfg *Config, o devOptions, databaseSet bool) err
 	run("api", func(ctx context.Context) error {
 		// One process: the API's /metrics shows the workers' and the projector's too.
 		handler := s.Telemetry.HTTP(s.APIHandler(s.Telemetry.Registry), "orderflow-api")
-		return api.Serve(ctx, addr(o.apiPort), handler, s.Logger)
+		return httpserve.Serve(ctx, addr(o.apiPort), handler, s.Logger)
 	})
 	go func() {
 		select {
