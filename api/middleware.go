@@ -10,6 +10,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/orderflow/orderflow/workflows"
 )
 
 const (
@@ -33,10 +35,17 @@ func requestContext(base *slog.Logger) gin.HandlerFunc {
 		c.Set(loggerKey, log)
 		start := time.Now()
 		c.Next()
-		log.Info("request", "method", c.Request.Method, "route", route(c), "path", c.Request.URL.Path,
+		// The handler's logger may carry the order and workflow it acted on (correlate).
+		logger(c).Info("request", "method", c.Request.Method, "route", route(c), "path", c.Request.URL.Path,
 			"status", c.Writer.Status(), "duration_ms", time.Since(start).Milliseconds(),
 			"principal", principalName(c))
 	}
+}
+
+// correlate adds the order (and its workflow) a request acts on to the request's
+// logger, so that its log lines can be joined with the workflow's and activities'.
+func correlate(c *gin.Context, orderID uuid.UUID) {
+	c.Set(loggerKey, logger(c).With("order_id", orderID, "workflow_id", workflows.OrderWorkflowID(orderID)))
 }
 
 func logger(c *gin.Context) *slog.Logger {

@@ -101,6 +101,7 @@ func (h orders) place(c *gin.Context) {
 		abort(c, err)
 		return
 	}
+	correlate(c, placed.ID)
 	c.Header("Location", "/v1/orders/"+placed.ID.String())
 	c.JSON(http.StatusAccepted, placedResponse{ID: placed.ID, Status: placed.Status, WorkflowID: placed.WorkflowID,
 		TotalCents: placed.Total, Currency: placed.Currency})
@@ -124,6 +125,7 @@ func (h orders) owned(c *gin.Context) (order.State, bool) {
 		abort(c, errNotFound(fmt.Sprintf("order %s not found", id)))
 		return order.State{}, false
 	}
+	correlate(c, s.ID)
 	return s, true
 }
 

@@ -79,6 +79,7 @@ func (h tickets) kitchenOf(c *gin.Context) (kitchen.State, bool) {
 		abort(c, errNotFound(fmt.Sprintf("ticket %s not found", id)))
 		return kitchen.State{}, false
 	}
+	correlate(c, s.ID)
 	return s, true
 }
 

@@ -1,0 +1,55 @@
+package api_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/orderflow/orderflow/api"
+)
+
+// lockedBuffer is a log sink the request goroutines may share.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// A request's log line carries its request id and the order and workflow it acted on,
+// so it can be joined with the workflow's and the activities' logs.
+func TestRequestLogsAreCorrelated(t *testing.T) {
+	t.Parallel()
+	var out lockedBuffer
+	h := newHarness(t, func(d *api.Deps) { d.Logger = slog.New(slog.NewJSONHandler(&out, nil)) })
+	consumerID, restaurantID := h.newConsumer(), h.newRestaurant()
+	rec := h.serve(request{Method: http.MethodPost, Path: "/v1/orders", Token: h.asConsumer(consumerID),
+		Body: orderBody(consumerID, restaurantID), Header: map[string]string{"X-Request-Id": "req-42"}})
+	placed := requireJSON[placedBody](t, rec, http.StatusAccepted)
+
+	out.mu.Lock()
+	defer out.mu.Unlock()
+	var found bool
+	for s := bufio.NewScanner(&out.buf); s.Scan(); {
+		var line map[string]any
+		require.NoError(t, json.Unmarshal(s.Bytes(), &line))
+		if line["msg"] == "request" && line["route"] == "/v1/orders" {
+			found = true
+			require.Equal(t, "req-42", line["request_id"])
+			require.Equal(t, placed.ID.String(), line["order_id"])
+			require.Equal(t, "order-"+placed.ID.String(), line["workflow_id"])
+			require.EqualValues(t, http.StatusAccepted, line["status"])
+		}
+	}
+	require.True(t, found, "no request log line")
+}
