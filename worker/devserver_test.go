@@ -13,6 +13,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -24,6 +26,7 @@ import (
 	"github.com/orderflow/orderflow/domain/registry"
 	"github.com/orderflow/orderflow/eventstore"
 	"github.com/orderflow/orderflow/internal/pgtest"
+	"github.com/orderflow/orderflow/internal/telemetry"
 	"github.com/orderflow/orderflow/internal/temporaltest"
 	"github.com/orderflow/orderflow/worker"
 	"github.com/orderflow/orderflow/workflows"
@@ -144,4 +147,48 @@ func recordHistory(t *testing.T, in workflows.PlaceOrder) {
 	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
 	require.NoError(t, os.WriteFile(path, out, 0o644))
 	t.Logf("recorded %s", path)
+}
+
+// A trace started by the caller (the API's request span) follows the order's workflow
+// into every activity: Temporal's tracing interceptor carries it in the headers.
+func TestTracesFollowAnOrderIntoItsActivities(t *testing.T) {
+	tel, err := telemetry.Setup(context.Background(), "orderflow-test", "")
+	require.NoError(t, err)
+	spans := tracetest.NewInMemoryExporter()
+	require.NoError(t, tel.TraceTo(spans, "orderflow-test"))
+	c, err := client.Dial(client.Options{HostPort: server.Address, Interceptors: tel.TemporalInterceptors})
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
+
+	schema := pgtest.NewSchema(t, eventstore.Migrate)
+	events := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
+	t.Cleanup(events.Close)
+	st := aggregate.Store{Events: events, Registry: registry.New()}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- worker.Run(ctx, c, st, nil, slog.Default()) }()
+
+	in := newOrder(t, st, 100) // declined at once: the saga runs to its end without waiting
+	requestCtx, request := otel.Tracer("test").Start(ctx, "POST /v1/orders")
+	run, err := c.ExecuteWorkflow(requestCtx, workflows.StartOptions(in), workflows.Order, in)
+	require.NoError(t, err)
+	request.End()
+	var result workflows.OrderResult
+	require.NoError(t, run.Get(ctx, &result))
+	require.Equal(t, order.StatusRejected, result.Status)
+	cancel()
+	require.NoError(t, <-stopped)
+	require.NoError(t, tel.Flush(context.Background()))
+
+	trace := request.SpanContext().TraceID()
+	names := map[string]bool{}
+	for _, s := range spans.GetSpans() {
+		if s.SpanContext.TraceID() == trace {
+			names[s.Name] = true
+		}
+	}
+	for _, want := range []string{"StartWorkflow:Order", "RunWorkflow:Order", "StartActivity:VerifyConsumer",
+		"RunActivity:VerifyConsumer", "RunActivity:AuthorizeCard", "RunActivity:RejectOrder"} {
+		require.True(t, names[want], "span %s is not in the request's trace; got %v", want, names)
+	}
 }

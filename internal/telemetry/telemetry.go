@@ -37,6 +37,7 @@ type Telemetry struct {
 	// activities; empty when tracing is off.
 	TemporalInterceptors []interceptor.ClientInterceptor
 	tracing              bool
+	flush                func(context.Context) error
 	shutdown             []func(context.Context) error
 }
 
@@ -62,17 +63,29 @@ func Setup(ctx context.Context, service, otlpEndpoint string) (*Telemetry, error
 	if err != nil {
 		return nil, fmt.Errorf("trace exporter: %w", err)
 	}
-	tracer := sdktrace.NewTracerProvider(sdktrace.WithBatcher(spans), sdktrace.WithResource(res))
+	if err := t.TraceTo(spans, service); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// TraceTo turns tracing on, exporting spans to exporter: Setup does it for an OTLP
+// endpoint, tests with an in-memory exporter. Workflows started, and activities run,
+// through a client made with TemporalInterceptors join the caller's trace.
+func (t *Telemetry) TraceTo(exporter sdktrace.SpanExporter, service string) error {
+	tracer := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exporter),
+		sdktrace.WithResource(resource.NewSchemaless(semconv.ServiceName(service))))
 	t.shutdown = append(t.shutdown, tracer.Shutdown)
+	t.flush = tracer.ForceFlush
 	otel.SetTracerProvider(tracer)
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
 	tracing, err := temporalotel.NewTracingInterceptor(temporalotel.TracerOptions{Tracer: tracer.Tracer("orderflow")})
 	if err != nil {
-		return nil, fmt.Errorf("temporal tracing: %w", err)
+		return fmt.Errorf("temporal tracing: %w", err)
 	}
 	t.TemporalInterceptors = []interceptor.ClientInterceptor{tracing}
 	t.tracing = true
-	return t, nil
+	return nil
 }
 
 // HTTP wraps an HTTP handler in a server span per request when tracing is on, so that
@@ -82,6 +95,14 @@ func (t *Telemetry) HTTP(h http.Handler, operation string) http.Handler {
 		return h
 	}
 	return otelhttp.NewHandler(h, operation)
+}
+
+// Flush exports the spans ended so far.
+func (t *Telemetry) Flush(ctx context.Context) error {
+	if t.flush == nil {
+		return nil
+	}
+	return t.flush(ctx)
 }
 
 // Shutdown flushes and stops the exporters.
