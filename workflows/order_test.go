@@ -6,8 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/orderflow/orderflow/domain"
 	"github.com/orderflow/orderflow/domain/order"
@@ -344,4 +347,45 @@ func TestOverlongReasonsAreRefusedUpFront(t *testing.T) {
 	requireRefused(t, reject(), domain.CodeValidationFailed)
 	require.NoError(t, accept(), "500 characters of two bytes each are within the limit")
 	require.Equal(t, order.StatusShipped, s.result(t).Status)
+}
+
+// A long-lived approved order continues as new between changes, carrying its lines,
+// its total and its change count, so the next change saga gets a fresh id.
+func TestApprovedOrderContinuesAsNewBetweenChanges(t *testing.T) {
+	s := newScript(t)
+	s.env.SetContinueAsNewSuggested(true)
+	s.at(time.Hour, func() {
+		s.update(workflows.UpdateRevise, workflows.ReviseRequest{User: "consumer:c1",
+			Items: []order.LineChange{{MenuItemID: "tiramisu", Quantity: 2}}})
+	})
+	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
+
+	require.True(t, s.env.IsWorkflowCompleted())
+	var next *workflow.ContinueAsNewError
+	require.True(t, errors.As(s.env.GetWorkflowError(), &next), "got %v", s.env.GetWorkflowError())
+	var in workflows.PlaceOrder
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(next.Input, &in))
+	require.NotNil(t, in.Resume)
+	require.Equal(t, 1, in.Resume.Changes)
+	require.Equal(t, int64(2*900+2*550), in.Resume.Total.Cents)
+	require.Equal(t, 2, in.Resume.Lines[1].Quantity)
+	require.Equal(t, steps(throughAuthorization, []string{"AcceptTicket", "ApproveOrder",
+		"ProposeRevision", "ReviseTicket", "ReviseCard", "ConfirmRevision"}), s.ran())
+}
+
+// The continued run starts approved, without running the create saga again.
+func TestResumedOrderServesChangesWithoutRecreating(t *testing.T) {
+	s := newScript(t)
+	in := placeOrder(true)
+	in.Resume = &workflows.Resume{Lines: in.Order.Lines, Total: in.Order.Total, Changes: 3}
+	s.at(time.Hour, func() { s.update(workflows.UpdateCancel, workflows.CancelRequest{User: "consumer:c1"}) })
+	s.env.OnWorkflow(workflows.CancelOrder, mock.Anything, mock.Anything).Return(
+		func(ctx workflow.Context, in workflows.ChangeOrder) (workflows.ChangeResult, error) {
+			require.Equal(t, "order-6f0a4a52-8b3e-4c1e-9c39-0d6a3f1f2a01-cancel-4", workflow.GetInfo(ctx).WorkflowExecution.ID)
+			return workflows.ChangeResult{Done: true}, nil
+		})
+	s.env.ExecuteWorkflow(workflows.Order, in)
+
+	require.Equal(t, order.StatusCanceled, s.result(t).Status)
+	require.Empty(t, s.ran(), "no create saga step ran again")
 }

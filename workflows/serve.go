@@ -33,7 +33,10 @@ func (w *orderWorkflow) serve(ctx workflow.Context) error {
 		if err != nil || w.state.Status == order.StatusCanceled {
 			return err
 		}
-		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+		// A long-lived order's history is cut short between changes, never with a
+		// request in hand (it would be lost with the old run).
+		idle := w.cancel == nil && w.revise == nil && w.pickedUp == nil
+		if idle && workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			in := w.in
 			in.Resume = &Resume{Lines: w.state.Lines, Total: w.state.Total, Changes: w.changes}
 			return workflow.NewContinueAsNewError(ctx, Order, in)
