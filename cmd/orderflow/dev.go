@@ -125,11 +125,16 @@ func runDev(cmd *cobra.Command, cfg *Config, o devOptions, databaseSet bool) err
 	run("projector", func(ctx context.Context) error {
 		return s.RunProjector(ctx, telemetry.NewProjectorMetrics(s.Telemetry.Registry))
 	})
-	run("api", func(ctx context.Context) error {
-		// One process: the API's /metrics shows the workers' and the projector's too.
-		handler := s.Telemetry.HTTP(s.APIHandler(s.Telemetry.Registry), "orderflow-api")
-		return httpserve.Serve(ctx, addr(o.apiPort), handler, s.Logger)
-	})
+	listener, err := net.Listen("tcp", addr(o.apiPort))
+	if err != nil {
+		stop(err)
+	} else {
+		run("api", func(ctx context.Context) error {
+			// One process: the API's /metrics shows the workers' and the projector's too.
+			handler := s.Telemetry.HTTP(s.APIHandler(s.Telemetry.Registry), "orderflow-api")
+			return httpserve.ServeListener(ctx, listener, handler, s.Logger)
+		})
+	}
 	go func() {
 		select {
 		case <-temporal.Exited():
@@ -138,11 +143,13 @@ func runDev(cmd *cobra.Command, cfg *Config, o devOptions, databaseSet bool) err
 		}
 	}()
 
-	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "API: http://%s\n", addr(o.apiPort))
-	fmt.Fprintf(out, "Temporal UI: %s\n", temporal.UI)
-	fmt.Fprintf(out, "Token: %s\n", token)
-	fmt.Fprintln(out, "Ctrl-C stops everything.")
+	if ctx.Err() == nil {
+		out := cmd.OutOrStdout()
+		fmt.Fprintf(out, "API: http://%s\n", addr(o.apiPort))
+		fmt.Fprintf(out, "Temporal UI: %s\n", temporal.UI)
+		fmt.Fprintf(out, "Token: %s\n", token)
+		fmt.Fprintln(out, "Ctrl-C stops everything.")
+	}
 
 	<-ctx.Done()
 	wg.Wait()

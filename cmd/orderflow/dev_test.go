@@ -1,0 +1,102 @@
+package main_test
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/orderflow/orderflow/internal/devstack"
+)
+
+// `orderflow dev` as a user runs it: it prints the API, Temporal UI and token lines,
+// everything it started answers, and SIGTERM stops it all and frees every port.
+func TestDevStackStartsAndStopsCleanly(t *testing.T) {
+	cli, err := devstack.TemporalCLI()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	require.NoError(t, os.Chmod(filepath.Dir(dir), 0o755)) // the throwaway cluster runs as postgres when we are root
+	require.NoError(t, os.Chmod(dir, 0o755))
+	bin := filepath.Join(dir, "orderflow")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+
+	ports := map[string]int{}
+	for _, name := range []string{"api", "temporal", "ui", "postgres"} {
+		ports[name], err = devstack.FreePort()
+		require.NoError(t, err)
+	}
+	cmd := exec.Command(bin, "dev", "--dir", filepath.Join(dir, "dev"),
+		"--api-port", strconv.Itoa(ports["api"]), "--temporal-port", strconv.Itoa(ports["temporal"]),
+		"--ui-port", strconv.Itoa(ports["ui"]), "--postgres-port", strconv.Itoa(ports["postgres"]))
+	cmd.Env = append(withoutDatabaseURL(os.Environ()), "ORDERFLOW_TEMPORAL_BIN="+cli)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	cmd.Stderr = os.Stderr
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+
+	lines := map[string]string{}
+	scanner := bufio.NewScanner(stdout)
+	for len(lines) < 3 && scanner.Scan() {
+		if key, value, ok := strings.Cut(scanner.Text(), ": "); ok {
+			lines[key] = value
+		}
+	}
+	require.Equal(t, "http://127.0.0.1:"+strconv.Itoa(ports["api"]), lines["API"])
+	require.Equal(t, "http://127.0.0.1:"+strconv.Itoa(ports["ui"]), lines["Temporal UI"])
+	require.NotEmpty(t, lines["Token"])
+
+	requireOK(t, lines["API"]+"/readyz", "")
+	requireOK(t, lines["API"]+"/v1/consumers/"+"00000000-0000-4000-8000-000000000000"+"/orders", lines["Token"])
+	requireOK(t, lines["Temporal UI"], "")
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		require.NoError(t, err, "orderflow dev should exit 0 on SIGTERM")
+	case <-time.After(60 * time.Second):
+		t.Fatal("orderflow dev did not stop within 60 s of SIGTERM")
+	}
+	for name, port := range ports {
+		require.NoError(t, devstack.CheckFree(name, net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), "still in use after stop"))
+	}
+}
+
+func requireOK(t *testing.T, url, token string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	require.NoError(t, err)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, url)
+}
+
+func withoutDatabaseURL(env []string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "DATABASE_URL=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
