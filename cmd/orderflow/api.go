@@ -17,6 +17,9 @@ func apiCommand(cfg *Config) *cobra.Command {
 				return err
 			}
 			defer p.Close()
+			if cfg.TokenSecret == devTokenSecret {
+				p.Logger.Warn("TOKEN_SECRET is the development default: anyone can mint tokens for this API; set your own")
+			}
 			handler := p.Telemetry.HTTP(p.APIHandler(p.Telemetry.Registry), "orderflow-api")
 			return httpserve.Serve(cmd.Context(), cfg.APIAddr, handler, p.Logger)
 		},

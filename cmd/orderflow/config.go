@@ -30,6 +30,10 @@ type Config struct {
 	LogFormat   string `env:"LOG_FORMAT" envDefault:"text"`
 }
 
+// devTokenSecret is TOKEN_SECRET's default: good for a dev stack only, since anyone who
+// reads this file can mint tokens with it.
+const devTokenSecret = "orderflow-dev-secret-change-me-in-production"
+
 func loadConfig() (Config, error) {
 	cfg, err := env.ParseAs[Config]()
 	if err != nil {
