@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -66,13 +67,27 @@ func NewHandler(d Deps) http.Handler {
 	return r
 }
 
+// readiness runs every check at once, each within its own 2 s, so that one hanging
+// dependency neither hangs the probe nor makes the others look down.
 func readiness(checks map[string]func(context.Context) error) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
-		defer cancel()
-		status, results := http.StatusOK, gin.H{}
+		errs := make(map[string]error, len(checks))
+		var mu sync.Mutex
+		var wg sync.WaitGroup
 		for name, check := range checks {
-			if err := check(ctx); err != nil {
+			wg.Go(func() {
+				ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+				defer cancel()
+				err := check(ctx)
+				mu.Lock()
+				defer mu.Unlock()
+				errs[name] = err
+			})
+		}
+		wg.Wait()
+		status, results := http.StatusOK, gin.H{}
+		for name, err := range errs {
+			if err != nil {
 				// The reason goes to the log, not to an unauthenticated caller.
 				logger(c).Warn("readiness check failed", "check", name, "err", err)
 				status, results[name] = http.StatusServiceUnavailable, "unavailable"
