@@ -53,5 +53,9 @@ func fold[S any](ctx context.Context, s *Store, stream string, after int64, stat
 		}
 		version = e.StreamPosition
 	}
-	return version, rows.Err()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	s.heads.saw(stream, version)
+	return version, nil
 }

@@ -57,6 +57,28 @@ select $4, $1, $2, stream.version + 1, $5, $6, $7, $8, $9, $10, $11, $12
  where $3::bigint = -2 or ($3 = -1 and stream.version > 0) or stream.version = $3
 returning stream_position, global_position`
 
+// appendAtSQL is appendSQL for a writer whose expected version is known to exist (or is
+// 0): no need to read the stream's version, the events go right after it (see
+// knownHeads). The unique (stream_name, stream_position) key refuses them if the stream
+// has moved on.
+const appendAtSQL = `
+insert into events (event_id, stream_name, category, stream_position, event_type, schema_version, data,
+                    principal, correlation_id, causation_id, workflow_id, run_id)
+select b.id, $1, $2, $3::bigint + b.ord, b.event_type, b.schema_version, b.data,
+       b.principal, b.correlation_id, b.causation_id, b.workflow_id, b.run_id
+  from unnest($4::uuid[], $5::text[], $6::int[], $7::json[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+           with ordinality as b(id, event_type, schema_version, data, principal, correlation_id, causation_id,
+                                workflow_id, run_id, ord)
+ order by b.ord
+returning stream_position, global_position`
+
+// appendOneAtSQL is appendAtSQL for a single event.
+const appendOneAtSQL = `
+insert into events (event_id, stream_name, category, stream_position, event_type, schema_version, data,
+                    principal, correlation_id, causation_id, workflow_id, run_id)
+values ($4, $1, $2, $3::bigint + 1, $5, $6, $7, $8, $9, $10, $11, $12)
+returning stream_position, global_position`
+
 // maxAnyRetries bounds how often an append expecting any version retries after losing
 // a race for the next position to a concurrent writer.
 const maxAnyRetries = 100
@@ -80,6 +102,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected ExpectedVers
 		switch {
 		case err == nil && len(result.GlobalPositions) == len(events):
 			s.notifier.appended()
+			s.heads.saw(stream, result.StreamVersion)
 			return result, nil
 		case err == nil: // the stream's version was not the expected one
 			return s.conflict(ctx, stream, expected, b)
@@ -123,13 +146,17 @@ func newBatch(events []EventData) batch {
 }
 
 func (s *Store) insert(ctx context.Context, stream string, expected ExpectedVersion, b batch) (AppendResult, error) {
+	one, many := appendOneSQL, appendSQL
+	if expected.v == 0 || (expected.v > 0 && s.heads.has(stream, expected.v)) {
+		one, many = appendOneAtSQL, appendAtSQL
+	}
 	var rows pgx.Rows
 	if len(b.ids) == 1 {
-		rows, _ = s.pool.Query(ctx, appendOneSQL, stream, Category(stream), expected.v,
+		rows, _ = s.pool.Query(ctx, one, stream, Category(stream), expected.v,
 			b.ids[0], b.types[0], b.versions[0], b.data[0], b.principals[0], b.correlations[0], b.causations[0],
 			b.workflows[0], b.runs[0])
 	} else {
-		rows, _ = s.pool.Query(ctx, appendSQL, stream, Category(stream), expected.v,
+		rows, _ = s.pool.Query(ctx, many, stream, Category(stream), expected.v,
 			b.ids, b.types, b.versions, b.data, b.principals, b.correlations, b.causations, b.workflows, b.runs)
 	}
 	result := AppendResult{GlobalPositions: make([]int64, 0, len(b.ids))}
@@ -156,6 +183,7 @@ func (s *Store) conflict(ctx context.Context, stream string, expected ExpectedVe
 	if err != nil {
 		return AppendResult{}, fmt.Errorf("eventstore: read version of %s: %w", stream, err)
 	}
+	s.heads.saw(stream, actual)
 	return AppendResult{}, &WrongExpectedVersionError{Stream: stream, Expected: expected, Actual: actual}
 }
 

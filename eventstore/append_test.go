@@ -282,3 +282,34 @@ func TestStoredEventsCannotBeChangedOrDeleted(t *testing.T) {
 	}
 	require.Equal(t, 1, countEvents(t, schema))
 }
+
+// Two processes on one store: the second knows version 3 from reading the stream, the
+// first appends meanwhile. The second's append at its known version must still be
+// refused, though it skips reading the stream's head (the unique key refuses it).
+func TestAppendAtAStaleKnownVersionIsAConflict(t *testing.T) {
+	t.Parallel()
+	first, schema := newStore(t)
+	second := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
+	t.Cleanup(second.Close)
+	ctx := context.Background()
+	_, err := first.Append(ctx, "shared-1", eventstore.NoStream(), events(3, "E")...)
+	require.NoError(t, err)
+	_, version, err := eventstore.Load(ctx, second, "shared-1", func(*int, eventstore.RecordedEvent) error { return nil })
+	require.NoError(t, err)
+	require.Equal(t, int64(3), version)
+
+	_, err = first.Append(ctx, "shared-1", eventstore.Exact(3), event("E", nil))
+	require.NoError(t, err)
+	_, err = second.Append(ctx, "shared-1", eventstore.Exact(3), event("E", nil))
+	var wrong *eventstore.WrongExpectedVersionError
+	require.ErrorAs(t, err, &wrong)
+	require.Equal(t, int64(4), wrong.Actual)
+	// A version ahead of the stream is refused too, and nothing leaves a gap.
+	_, err = second.Append(ctx, "shared-1", eventstore.Exact(7), event("E", nil))
+	require.ErrorAs(t, err, &wrong)
+	require.Equal(t, oneTo(4), streamPositions(t, second, "shared-1"))
+
+	_, err = second.Append(ctx, "shared-1", eventstore.Exact(4), events(2, "E")...)
+	require.NoError(t, err)
+	require.Equal(t, oneTo(6), streamPositions(t, first, "shared-1"))
+}

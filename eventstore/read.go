@@ -53,7 +53,11 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts ReadOptions)
 		return nil, invalid("unknown direction %d", opts.Direction)
 	}
 	rows, _ := s.pool.Query(ctx, query, stream, from, limit)
-	return collectEvents(rows, opts.Limit)
+	events, err := collectEvents(rows, opts.Limit)
+	for _, e := range events {
+		s.heads.saw(stream, e.StreamPosition)
+	}
+	return events, err
 }
 
 // ReadLast returns a stream's last event, or ErrStreamNotFound.

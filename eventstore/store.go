@@ -12,7 +12,11 @@ type Store struct {
 	pool     *pgxpool.Pool
 	channel  string
 	notifier *notifier
+	heads    *knownHeads
 }
+
+// knownHeadsLimit bounds how many streams' heads a store remembers (a few MB).
+const knownHeadsLimit = 100_000
 
 // Option configures a Store.
 type Option func(*Store)
@@ -26,7 +30,7 @@ func WithChannel(channel string) Option { return func(s *Store) { s.channel = ch
 // New returns a store on pool. The schema must have been migrated (see Migrate).
 // Close stops its background notifier; it does not close the pool.
 func New(pool *pgxpool.Pool, opts ...Option) *Store {
-	s := &Store{pool: pool, channel: DefaultChannel}
+	s := &Store{pool: pool, channel: DefaultChannel, heads: newKnownHeads(knownHeadsLimit)}
 	for _, o := range opts {
 		o(s)
 	}
