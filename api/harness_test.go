@@ -96,16 +96,12 @@ func (h *harness) engine() *gin.Engine {
 	return e
 }
 
-// runProjector runs the real read-model projections (the handlers of projections.All)
-// on this test's store until the test ends. Each subscription is renamed after the
-// schema: Subscribe takes a database-wide advisory lock named after the subscription,
-// so under their production names the projectors of tests running at the same time in
-// other schemas (and packages) would queue behind each other.
+// runProjector runs the real read-model projections (the subscriptions of
+// projections.All, polling often) on this test's store until the test ends.
 func (h *harness) runProjector() {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for _, sub := range projections.All(h.store.Registry, slog.New(slog.NewTextHandler(io.Discard, nil))) {
-		sub.Name = h.schema.Name + "." + sub.Name
 		sub.PollInterval = 50 * time.Millisecond
 		wg.Go(func() { _ = h.store.Events.Subscribe(ctx, sub) })
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -41,17 +40,9 @@ func newEnv(t *testing.T) *env {
 	return &env{t: t, schema: schema, store: store, reg: registry.New(), q: projections.Queries{Pool: schema.Pool}}
 }
 
-// projectorTurn lets one test at a time run a projector. Subscribe's ownership lock is
-// a PostgreSQL advisory lock keyed by the subscription's name alone, and advisory locks
-// are database-wide: two tests' "order_view" projectors on different schemas would take
-// turns at one lock, each waiting out the other's whole test in 1 s retries. The tests
-// still build their schemas and read in parallel.
-var projectorTurn sync.Mutex
-
 // runProjector runs every projection until the test ends or stop is called; stop
 // waits for it and checks it ended only because it was told to.
 func (e *env) runProjector() (stop func()) {
-	projectorTurn.Lock()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- projections.Run(ctx, e.store) }()
@@ -64,10 +55,9 @@ func (e *env) runProjector() (stop func()) {
 		cancel()
 		select {
 		case err := <-done:
-			projectorTurn.Unlock()
 			require.ErrorIs(e.t, err, context.Canceled)
 		case <-time.After(10 * time.Second):
-			e.t.Fatal("projector did not stop") // keeps the turn: the others would hang anyway
+			e.t.Fatal("projector did not stop")
 		}
 	}
 	e.t.Cleanup(stop)
