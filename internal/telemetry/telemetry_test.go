@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/orderflow/orderflow/eventstore"
 	"github.com/orderflow/orderflow/internal/pgtest"
@@ -70,4 +74,27 @@ func TestProjectorLagIsMeasured(t *testing.T) {
 	require.Equal(t, 3.0, lag["orderflow_projection_lag_events/order_view"])
 	require.Equal(t, 0.0, lag["orderflow_projection_lag_events/kitchen_tickets"])
 	require.Greater(t, lag["orderflow_projection_lag_seconds/order_view"], 0.0)
+}
+
+// With tracing on, every API request is a server span; with it off, the handler is
+// served as it is.
+func TestHTTPRequestsAreSpansWhenTracing(t *testing.T) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		require.True(t, trace.SpanFromContext(r.Context()).SpanContext().IsValid(), "the handler runs inside a span")
+		w.WriteHeader(http.StatusNoContent)
+	})
+	off, err := telemetry.Setup(context.Background(), "test", "")
+	require.NoError(t, err)
+	require.IsType(t, http.HandlerFunc(nil), off.HTTP(ok, "api"))
+
+	on, err := telemetry.Setup(context.Background(), "test", "")
+	require.NoError(t, err)
+	spans := tracetest.NewInMemoryExporter()
+	require.NoError(t, on.TraceTo(spans, "test"))
+	rec := httptest.NewRecorder()
+	on.HTTP(ok, "api").ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/orders", nil))
+	require.Equal(t, http.StatusNoContent, rec.Code)
+	require.NoError(t, on.Flush(context.Background()))
+	require.Len(t, spans.GetSpans(), 1)
+	require.Equal(t, trace.SpanKindServer, spans.GetSpans()[0].SpanKind)
 }
