@@ -11,15 +11,19 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 
 	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/internal/apiclient"
 	"github.com/orderflow/orderflow/internal/demo"
 	"github.com/orderflow/orderflow/internal/pgtest"
 	"github.com/orderflow/orderflow/internal/stack"
+	"github.com/orderflow/orderflow/internal/telemetry"
 	"github.com/orderflow/orderflow/internal/temporaltest"
 	"github.com/orderflow/orderflow/projections"
 	"github.com/orderflow/orderflow/workflows"
@@ -43,7 +47,16 @@ func TestMain(m *testing.M) {
 // it: each order's read model, its audit trail, and its workflow in Temporal.
 func TestEveryPathThroughTheAPI(t *testing.T) {
 	schema := pgtest.NewSchema(t, stack.Migrate)
-	temporal := server.Client(t)
+	// Telemetry as a process sets it up, with spans kept in memory to look at.
+	tel, err := telemetry.Setup(context.Background(), "orderflow-e2e", "")
+	require.NoError(t, err)
+	spans := tracetest.NewInMemoryExporter()
+	// The demo polls: keep every span rather than drop what the default queue cannot hold.
+	require.NoError(t, tel.TraceTo(spans, "orderflow-e2e", sdktrace.WithMaxQueueSize(1<<18)))
+	temporal, err := client.Dial(client.Options{HostPort: server.Address,
+		Interceptors: tel.TemporalInterceptors, MetricsHandler: tel.TemporalMetrics})
+	require.NoError(t, err)
+	t.Cleanup(temporal.Close)
 	tokens := api.Tokens{Secret: []byte("end-to-end-test-secret-of-32-bytes!!"), Issuer: "orderflow"}
 	s := stack.New(schema.Pool, temporal, tokens, slog.Default(), schema.Name)
 	t.Cleanup(s.Close)
@@ -52,7 +65,7 @@ func TestEveryPathThroughTheAPI(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Go(func() { require.NoError(t, s.RunWorkers(ctx)) })
 	wg.Go(func() { require.NoError(t, s.RunProjector(ctx, nil)) })
-	httpServer := httptest.NewServer(s.APIHandler(prometheus.NewRegistry()))
+	httpServer := httptest.NewServer(tel.HTTP(s.APIHandler(tel.Registry), "orderflow-api"))
 	t.Cleanup(func() {
 		httpServer.Close()
 		cancel()
@@ -70,6 +83,11 @@ func TestEveryPathThroughTheAPI(t *testing.T) {
 			requireWorkflow(t, o)
 		})
 	}
+
+	// Each order's trace runs from the API request that placed it, through its
+	// workflow, into its activities.
+	require.NoError(t, tel.Flush(ctx))
+	requireTracesFromRequestToActivities(t, spans.GetSpans(), len(outcomes))
 
 	// The read models rebuilt from the store equal the live ones.
 	before := snapshot(t, schema, outcomes)
@@ -147,4 +165,32 @@ func mustUUID(t *testing.T, s string) uuid.UUID {
 	id, err := uuid.Parse(s)
 	require.NoError(t, err)
 	return id
+}
+
+func requireTracesFromRequestToActivities(t *testing.T, spans tracetest.SpanStubs, orders int) {
+	byTrace := map[trace.TraceID]map[string]bool{}
+	for _, s := range spans {
+		id := s.SpanContext.TraceID()
+		if byTrace[id] == nil {
+			byTrace[id] = map[string]bool{}
+		}
+		byTrace[id][s.Name] = true
+		for _, a := range s.Attributes {
+			if a.Key == "http.request.method" && s.SpanKind == trace.SpanKindServer {
+				byTrace[id]["HTTP request"] = true
+			}
+		}
+	}
+	placed := 0
+	for _, names := range byTrace {
+		if !names["StartWorkflow:Order"] {
+			continue
+		}
+		placed++
+		// (RunWorkflow spans end with the workflow; an approved order's is still open.)
+		for _, want := range []string{"HTTP request", "StartActivity:CreateOrder", "RunActivity:CreateOrder"} {
+			require.True(t, names[want], "a placed order's trace lacks %s: %v", want, names)
+		}
+	}
+	require.Equal(t, orders, placed, "one trace per placed order")
 }

@@ -69,11 +69,12 @@ func Setup(ctx context.Context, service, otlpEndpoint string) (*Telemetry, error
 	return t, nil
 }
 
-// TraceTo turns tracing on, exporting spans to exporter: Setup does it for an OTLP
-// endpoint, tests with an in-memory exporter. Workflows started, and activities run,
-// through a client made with TemporalInterceptors join the caller's trace.
-func (t *Telemetry) TraceTo(exporter sdktrace.SpanExporter, service string) error {
-	tracer := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exporter),
+// TraceTo turns tracing on, exporting spans to exporter in batches (opts tune them):
+// Setup does it for an OTLP endpoint, tests with an in-memory exporter. Workflows
+// started, and activities run, through a client made with TemporalInterceptors join the
+// caller's trace.
+func (t *Telemetry) TraceTo(exporter sdktrace.SpanExporter, service string, opts ...sdktrace.BatchSpanProcessorOption) error {
+	tracer := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exporter, opts...),
 		sdktrace.WithResource(resource.NewSchemaless(semconv.ServiceName(service))))
 	t.shutdown = append(t.shutdown, tracer.Shutdown)
 	t.flush = tracer.ForceFlush
