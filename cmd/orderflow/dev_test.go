@@ -45,7 +45,7 @@ func TestDevStackStartsAndStopsCleanly(t *testing.T) {
 	require.NoError(t, err)
 	cmd.Stderr = os.Stderr
 	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	t.Cleanup(func() { _ = cmd.Process.Kill() }) // the dev stack's children die with it (Pdeathsig)
 
 	lines := map[string]string{}
 	scanner := bufio.NewScanner(stdout)
@@ -99,4 +99,41 @@ func withoutDatabaseURL(env []string) []string {
 		}
 	}
 	return out
+}
+
+// Killed outright (no chance to clean up), the dev stack still takes its Temporal
+// server with it.
+func TestDevStackKilledLeavesNoTemporalServer(t *testing.T) {
+	cli, err := devstack.TemporalCLI()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "orderflow")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+	temporalPort, err := devstack.FreePort()
+	require.NoError(t, err)
+	uiPort, err := devstack.FreePort()
+	require.NoError(t, err)
+	apiPort, err := devstack.FreePort()
+	require.NoError(t, err)
+
+	// DATABASE_URL points at the test database, so no cluster is made: only Temporal.
+	cmd := exec.Command(bin, "dev", "--dir", filepath.Join(dir, "dev"), "--api-port", strconv.Itoa(apiPort),
+		"--temporal-port", strconv.Itoa(temporalPort), "--ui-port", strconv.Itoa(uiPort))
+	cmd.Env = append(withoutDatabaseURL(os.Environ()), "ORDERFLOW_TEMPORAL_BIN="+cli,
+		"DATABASE_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	scanner := bufio.NewScanner(stdout)
+	for scanner.Scan() && !strings.HasPrefix(scanner.Text(), "Token: ") {
+	}
+	temporalAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(temporalPort))
+	require.Error(t, devstack.CheckFree("Temporal", temporalAddr, ""), "Temporal should be up")
+
+	require.NoError(t, cmd.Process.Kill())
+	_ = cmd.Wait()
+	require.Eventually(t, func() bool { return devstack.CheckFree("Temporal", temporalAddr, "") == nil },
+		30*time.Second, 100*time.Millisecond, "the Temporal server outlived the killed dev stack")
 }

@@ -17,12 +17,13 @@ type Process struct {
 	err  error
 }
 
-// start runs name with args, its output going to out, in a process group of its own so
-// that stopping it stops its children too.
+// start runs name with args, its output going to out: in a process group of its own,
+// so that Stop reaches its children too, and sent SIGTERM by the kernel if we die
+// without stopping it (killed -9), so that it never outlives us.
 func start(name string, out io.Writer, path string, args ...string) (*Process, error) {
 	cmd := exec.Command(path, args...)
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
