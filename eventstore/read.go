@@ -54,8 +54,8 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts ReadOptions)
 	}
 	rows, _ := s.pool.Query(ctx, query, stream, from, limit)
 	events, err := collectEvents(rows, opts.Limit)
-	for _, e := range events {
-		s.heads.saw(stream, e.StreamPosition)
+	if len(events) > 0 { // the head is the last event read forward, the first backward
+		s.heads.saw(stream, max(events[0].StreamPosition, events[len(events)-1].StreamPosition))
 	}
 	return events, err
 }
