@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/google/uuid"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/aggregate"
 	"github.com/orderflow/orderflow/domain"
 	"github.com/orderflow/orderflow/domain/accounting"
@@ -148,12 +148,9 @@ func (h Orders) update(ctx context.Context, id uuid.UUID, name string, arg any) 
 // refusal turns a workflow's refusal (an application error typed by a domain code,
 // see workflows.refusal) back into the domain error.
 func refusal(err error) error {
+	code := activities.BusinessCode(err)
 	var app *temporal.ApplicationError
-	if !errors.As(err, &app) {
-		return err
-	}
-	code := domain.Code(app.Type())
-	if !slices.Contains(domain.Codes(), code) {
+	if code == "" || !errors.As(err, &app) {
 		return err
 	}
 	var fields []domain.FieldError

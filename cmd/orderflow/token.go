@@ -40,7 +40,7 @@ func tokenCommand(cfg *Config) *cobra.Command {
 			if p.Subject == "" {
 				p.Subject = defaultSubject(p)
 			}
-			token, err := api.Tokens{Secret: []byte(cfg.TokenSecret), Issuer: cfg.TokenIssuer}.Issue(p, ttl, time.Now())
+			token, err := cfg.tokens().Issue(p, ttl, time.Now())
 			if err != nil {
 				return err
 			}
