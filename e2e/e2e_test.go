@@ -52,7 +52,7 @@ func TestEveryPathThroughTheAPI(t *testing.T) {
 	require.NoError(t, err)
 	spans := tracetest.NewInMemoryExporter()
 	// The demo polls: keep every span rather than drop what the default queue cannot hold.
-	require.NoError(t, tel.TraceTo(spans, "orderflow-e2e", sdktrace.WithMaxQueueSize(1<<18)))
+	require.NoError(t, tel.TraceTo(spans, sdktrace.WithMaxQueueSize(1<<18)))
 	temporal, err := client.Dial(client.Options{HostPort: server.Address,
 		Interceptors: tel.TemporalInterceptors, MetricsHandler: tel.TemporalMetrics})
 	require.NoError(t, err)

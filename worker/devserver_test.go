@@ -155,7 +155,7 @@ func TestTracesFollowAnOrderIntoItsActivities(t *testing.T) {
 	tel, err := telemetry.Setup(context.Background(), "orderflow-test", "")
 	require.NoError(t, err)
 	spans := tracetest.NewInMemoryExporter()
-	require.NoError(t, tel.TraceTo(spans, "orderflow-test"))
+	require.NoError(t, tel.TraceTo(spans))
 	c, err := client.Dial(client.Options{HostPort: server.Address, Interceptors: tel.TemporalInterceptors})
 	require.NoError(t, err)
 	t.Cleanup(c.Close)

@@ -36,23 +36,22 @@ type Telemetry struct {
 	// TemporalInterceptors carry trace context from the caller into workflows and on to
 	// activities; empty when tracing is off.
 	TemporalInterceptors []interceptor.ClientInterceptor
-	tracing              bool
-	flush                func(context.Context) error
+	resource             *resource.Resource          // names the process in metrics and traces
+	flush                func(context.Context) error // nil while tracing is off
 	shutdown             []func(context.Context) error
 }
 
 // Setup builds the telemetry of the process named service. otlpEndpoint (host:port of
 // an OTLP gRPC collector) turns tracing on; empty leaves it off.
 func Setup(ctx context.Context, service, otlpEndpoint string) (*Telemetry, error) {
-	t := &Telemetry{Registry: prometheus.NewRegistry()}
+	t := &Telemetry{Registry: prometheus.NewRegistry(), resource: resource.NewSchemaless(semconv.ServiceName(service))}
 	t.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	res := resource.NewSchemaless(semconv.ServiceName(service))
 
 	exporter, err := otelprometheus.New(otelprometheus.WithRegisterer(t.Registry))
 	if err != nil {
 		return nil, fmt.Errorf("metrics exporter: %w", err)
 	}
-	meters := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter), sdkmetric.WithResource(res))
+	meters := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter), sdkmetric.WithResource(t.resource))
 	t.shutdown = append(t.shutdown, meters.Shutdown)
 	t.TemporalMetrics = temporalotel.NewMetricsHandler(temporalotel.MetricsHandlerOptions{Meter: meters.Meter("temporal-sdk-go")})
 
@@ -63,7 +62,7 @@ func Setup(ctx context.Context, service, otlpEndpoint string) (*Telemetry, error
 	if err != nil {
 		return nil, fmt.Errorf("trace exporter: %w", err)
 	}
-	if err := t.TraceTo(spans, service); err != nil {
+	if err := t.TraceTo(spans); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -73,9 +72,8 @@ func Setup(ctx context.Context, service, otlpEndpoint string) (*Telemetry, error
 // Setup does it for an OTLP endpoint, tests with an in-memory exporter. Workflows
 // started, and activities run, through a client made with TemporalInterceptors join the
 // caller's trace.
-func (t *Telemetry) TraceTo(exporter sdktrace.SpanExporter, service string, opts ...sdktrace.BatchSpanProcessorOption) error {
-	tracer := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exporter, opts...),
-		sdktrace.WithResource(resource.NewSchemaless(semconv.ServiceName(service))))
+func (t *Telemetry) TraceTo(exporter sdktrace.SpanExporter, opts ...sdktrace.BatchSpanProcessorOption) error {
+	tracer := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exporter, opts...), sdktrace.WithResource(t.resource))
 	t.shutdown = append(t.shutdown, tracer.Shutdown)
 	t.flush = tracer.ForceFlush
 	otel.SetTracerProvider(tracer)
@@ -85,14 +83,13 @@ func (t *Telemetry) TraceTo(exporter sdktrace.SpanExporter, service string, opts
 		return fmt.Errorf("temporal tracing: %w", err)
 	}
 	t.TemporalInterceptors = []interceptor.ClientInterceptor{tracing}
-	t.tracing = true
 	return nil
 }
 
 // HTTP wraps an HTTP handler in a server span per request when tracing is on, so that
 // the workflows a request starts are children of it.
 func (t *Telemetry) HTTP(h http.Handler, operation string) http.Handler {
-	if !t.tracing {
+	if t.flush == nil {
 		return h
 	}
 	return otelhttp.NewHandler(h, operation)

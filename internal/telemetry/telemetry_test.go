@@ -90,7 +90,7 @@ func TestHTTPRequestsAreSpansWhenTracing(t *testing.T) {
 	on, err := telemetry.Setup(context.Background(), "test", "")
 	require.NoError(t, err)
 	spans := tracetest.NewInMemoryExporter()
-	require.NoError(t, on.TraceTo(spans, "test"))
+	require.NoError(t, on.TraceTo(spans))
 	rec := httptest.NewRecorder()
 	on.HTTP(ok, "api").ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/orders", nil))
 	require.Equal(t, http.StatusNoContent, rec.Code)
