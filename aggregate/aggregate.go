@@ -25,14 +25,8 @@ type Store struct {
 
 // Load folds a stream into state with apply and returns the stream's version.
 func Load[S any](ctx context.Context, st Store, stream string, apply func(*S, event.Event)) (S, int64, error) {
-	return eventstore.Load(ctx, st.Events, stream, func(s *S, e eventstore.RecordedEvent) error {
-		decoded, err := st.Registry.Decode(e.Type, e.SchemaVersion, e.Data)
-		if err != nil {
-			return err
-		}
-		apply(s, decoded)
-		return nil
-	})
+	state, version, _, err := load(ctx, st, stream, apply, "")
+	return state, version, err
 }
 
 // Command is one write to one stream.
@@ -45,9 +39,12 @@ type Command[S any] struct {
 	Decide   func(S) ([]event.Event, error)
 	Metadata eventstore.Metadata
 	// IdempotencyKey names this write, e.g. workflow id + step. When set, event i gets
-	// the id DeterministicID(IdempotencyKey, i), so that running the same command again
-	// (a retried activity, a repeated request) stores nothing new. When empty, ids are
-	// random.
+	// the id DeterministicID(IdempotencyKey, i), and running the same command again (a
+	// retried activity, a repeated request) finds its events in the stream and answers
+	// with the outcome they record, without deciding again: the aggregate may have moved
+	// on since (a ticket accepted, then cooked), and a retry must neither be refused for
+	// that nor decide differently under the same event ids (see Execute). When empty,
+	// ids are random.
 	IdempotencyKey string
 }
 
@@ -64,11 +61,18 @@ const maxConflicts = 10
 // Execute runs cmd. A concurrent writer that moved the stream on between load and
 // append makes Execute load and decide again, which is safe because decisions are
 // pure functions of state.
+//
+// A command with an IdempotencyKey whose events are already in the stream ran before:
+// its result is what it recorded then (no new events; the refusal its events record,
+// see event.Refusal, or success), whatever the aggregate has become since.
 func Execute[S any](ctx context.Context, st Store, cmd Command[S]) (Result[S], error) {
 	for attempt := 0; ; attempt++ {
-		state, version, err := Load(ctx, st, cmd.Stream, cmd.Apply)
+		state, version, recorded, err := load(ctx, st, cmd.Stream, cmd.Apply, cmd.IdempotencyKey)
 		if err != nil {
 			return Result[S]{}, fmt.Errorf("load %s: %w", cmd.Stream, err)
+		}
+		if recorded != nil {
+			return Result[S]{State: state, Version: version}, recorded.outcome()
 		}
 		decided, refusal := cmd.Decide(state)
 		if len(decided) == 0 {
@@ -90,6 +94,47 @@ func Execute[S any](ctx context.Context, st Store, cmd Command[S]) (Result[S], e
 		}
 		return Result[S]{Events: decided, State: state, Version: appended.StreamVersion}, refusal
 	}
+}
+
+// recordedCommand is what an earlier run of a command stored: its events, in order.
+type recordedCommand struct{ events []event.Event }
+
+// outcome is the refusal the recorded events state, or nil for a command that took
+// effect.
+func (r *recordedCommand) outcome() error {
+	for _, e := range r.events {
+		if refusal, ok := e.(event.Refusal); ok {
+			return refusal.Refused()
+		}
+	}
+	return nil
+}
+
+// load is Load that also collects the events of the command named key (see
+// Command.IdempotencyKey) when they are in the stream: one batch, so consecutive events
+// with the ids DeterministicID(key, 0), DeterministicID(key, 1), ...
+func load[S any](ctx context.Context, st Store, stream string, apply func(*S, event.Event), key string) (S, int64, *recordedCommand, error) {
+	var recorded *recordedCommand
+	next := uuid.Nil
+	if key != "" {
+		next = eventstore.DeterministicID(key, "0")
+	}
+	state, version, err := eventstore.Load(ctx, st.Events, stream, func(s *S, e eventstore.RecordedEvent) error {
+		decoded, err := st.Registry.Decode(e.Type, e.SchemaVersion, e.Data)
+		if err != nil {
+			return err
+		}
+		apply(s, decoded)
+		if next != uuid.Nil && e.ID == next {
+			if recorded == nil {
+				recorded = &recordedCommand{}
+			}
+			recorded.events = append(recorded.events, decoded)
+			next = eventstore.DeterministicID(key, fmt.Sprint(len(recorded.events)))
+		}
+		return nil
+	})
+	return state, version, recorded, err
 }
 
 func encode[S any](registry *event.Registry, events []event.Event, cmd Command[S]) ([]eventstore.EventData, error) {

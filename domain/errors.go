@@ -33,6 +33,9 @@ const (
 	// CodeServiceUnavailable rejects an order whose saga step kept failing for
 	// reasons other than a business rule until its retries ran out.
 	CodeServiceUnavailable Code = "SERVICE_UNAVAILABLE"
+	// CodeWorkflowCanceled refuses a change request whose saga, or the order's
+	// workflow, was canceled from Temporal before the change could take effect.
+	CodeWorkflowCanceled Code = "WORKFLOW_CANCELED"
 )
 
 // Codes lists every code, for exhaustive mappings (HTTP statuses, error types).
@@ -44,7 +47,7 @@ func Codes() []Code {
 		CodeRestaurantRejected, CodeRestaurantTimeout, CodeConsumerCanceled,
 		CodeOrderNotFound, CodeInvalidStateTransition,
 		CodeTicketNotFound, CodeTicketAlreadyPickedUp, CodeTicketNotRevisable,
-		CodeValidationFailed, CodeServiceUnavailable,
+		CodeValidationFailed, CodeServiceUnavailable, CodeWorkflowCanceled,
 	}
 }
 
@@ -98,6 +101,7 @@ var (
 	ErrTicketNotRevisable        = &Error{Code: CodeTicketNotRevisable, Message: "ticket can no longer be revised"}
 	ErrValidation                = &Error{Code: CodeValidationFailed, Message: "validation failed"}
 	ErrServiceUnavailable        = &Error{Code: CodeServiceUnavailable, Message: "a service the saga needs was unavailable"}
+	ErrWorkflowCanceled          = &Error{Code: CodeWorkflowCanceled, Message: "the order's workflow was canceled"}
 )
 
 // CodeOf returns the business code carried by err (a *ValidationError counts as

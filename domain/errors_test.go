@@ -46,6 +46,7 @@ func TestEverySentinelCarriesItsCode(t *testing.T) {
 		"TICKET_NOT_REVISABLE":        domain.ErrTicketNotRevisable,
 		"VALIDATION_FAILED":           domain.ErrValidation,
 		"SERVICE_UNAVAILABLE":         domain.ErrServiceUnavailable,
+		"WORKFLOW_CANCELED":           domain.ErrWorkflowCanceled,
 	}
 	require.Len(t, domain.Codes(), len(sentinels))
 	for _, code := range domain.Codes() {

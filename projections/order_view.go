@@ -54,8 +54,11 @@ type OrderView struct {
 	RejectionDetail string           `json:"rejection_detail,omitempty"`
 	CancelReason    string           `json:"cancel_reason,omitempty"`
 	PendingRevision *PendingRevision `json:"pending_revision,omitempty"`
-	DeliveryAddress order.Address    `json:"delivery_address"`
-	CreatedAt       time.Time        `json:"created_at"`
+	// LastRefusal is the last cancel or revise that was accepted (202) and then
+	// refused, with the code that says why.
+	LastRefusal     *order.ChangeRefusal `json:"last_refusal,omitempty"`
+	DeliveryAddress order.Address        `json:"delivery_address"`
+	CreatedAt       time.Time            `json:"created_at"`
 }
 
 // orderView keeps order_view up to date with the order streams.
@@ -100,7 +103,7 @@ func (v OrderView) state() order.State {
 		ID: v.ID, ConsumerID: v.ConsumerID, RestaurantID: v.RestaurantID, Status: v.Status,
 		Lines: linesOf(v.Items, v.Currency), Total: money.Money{Cents: v.TotalCents, Currency: v.Currency},
 		DeliveryAddress: v.DeliveryAddress, RejectionReason: domain.Code(v.RejectionReason),
-		RejectionDetail: v.RejectionDetail, CancelReason: v.CancelReason,
+		RejectionDetail: v.RejectionDetail, CancelReason: v.CancelReason, LastRefusal: v.LastRefusal,
 	}
 	if r := v.PendingRevision; r != nil {
 		s.PendingRevision = &order.Revision{Lines: linesOf(r.Items, v.Currency),
@@ -115,7 +118,7 @@ func orderViewOf(s order.State) OrderView {
 		ID: s.ID, Status: s.Status, ConsumerID: s.ConsumerID, RestaurantID: s.RestaurantID,
 		Items: itemsOf(s.Lines), TotalCents: s.Total.Cents, Currency: s.Total.Currency,
 		RejectionReason: NullableString(s.RejectionReason), RejectionDetail: s.RejectionDetail,
-		CancelReason: s.CancelReason, DeliveryAddress: s.DeliveryAddress,
+		CancelReason: s.CancelReason, DeliveryAddress: s.DeliveryAddress, LastRefusal: s.LastRefusal,
 	}
 	if r := s.PendingRevision; r != nil {
 		v.PendingRevision = &PendingRevision{Items: itemsOf(r.Lines), TotalCents: r.Total.Cents}
@@ -147,25 +150,26 @@ func linesOf(items []OrderItem, currency string) []order.Line {
 func upsertOrder(ctx context.Context, tx pgx.Tx, v OrderView) error {
 	_, err := tx.Exec(ctx, `insert into order_view (order_id, consumer_id, restaurant_id, status, lines,
 		total_cents, currency, rejection_reason, rejection_detail, cancel_reason, pending_revision,
-		delivery_address, version, created_at, updated_at)
-		values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+		delivery_address, version, created_at, updated_at, last_refusal)
+		values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 		on conflict (order_id) do update set consumer_id = excluded.consumer_id,
 			restaurant_id = excluded.restaurant_id, status = excluded.status, lines = excluded.lines,
 			total_cents = excluded.total_cents, currency = excluded.currency,
 			rejection_reason = excluded.rejection_reason, rejection_detail = excluded.rejection_detail,
 			cancel_reason = excluded.cancel_reason, pending_revision = excluded.pending_revision,
 			delivery_address = excluded.delivery_address, version = excluded.version,
-			created_at = excluded.created_at, updated_at = excluded.updated_at
+			created_at = excluded.created_at, updated_at = excluded.updated_at,
+			last_refusal = excluded.last_refusal
 		where order_view.version < excluded.version`,
 		v.ID, v.ConsumerID, v.RestaurantID, string(v.Status), v.Items, v.TotalCents, v.Currency,
 		string(v.RejectionReason), v.RejectionDetail, v.CancelReason, v.PendingRevision, v.DeliveryAddress,
-		v.Version, v.CreatedAt, v.UpdatedAt)
+		v.Version, v.CreatedAt, v.UpdatedAt, v.LastRefusal)
 	return err
 }
 
 const selectOrder = `select order_id, consumer_id, restaurant_id, status, lines, total_cents, currency,
 	rejection_reason, rejection_detail, cancel_reason, pending_revision, delivery_address, version,
-	created_at, updated_at from order_view `
+	created_at, updated_at, last_refusal from order_view `
 
 func scanOrder(row pgx.Row) (OrderView, error) {
 	var (
@@ -174,7 +178,7 @@ func scanOrder(row pgx.Row) (OrderView, error) {
 	)
 	err := row.Scan(&v.ID, &v.ConsumerID, &v.RestaurantID, &status, &v.Items, &v.TotalCents, &v.Currency,
 		&reason, &v.RejectionDetail, &v.CancelReason, &v.PendingRevision, &v.DeliveryAddress, &v.Version,
-		&v.CreatedAt, &v.UpdatedAt)
+		&v.CreatedAt, &v.UpdatedAt, &v.LastRefusal)
 	if err != nil {
 		return OrderView{}, err
 	}

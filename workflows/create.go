@@ -15,51 +15,65 @@ import (
 
 // errConsumerCanceled stops the create saga when the consumer cancels while it is
 // pending; the saga then compensates and the order ends CANCELED.
-var errConsumerCanceled = errors.New("the consumer canceled the order")
+var errConsumerCanceled = domain.Errorf(domain.CodeConsumerCanceled, "the consumer canceled the order")
 
 // create runs the CreateOrder saga: OrderCreated; verify the consumer; create the
 // ticket (undo: cancel it); authorize the card (undo: reverse it); wait for the
 // restaurant; approve. A refusal or a failure compensates in reverse order and rejects
 // the order with the refusing step's code; a consumer's cancel or the workflow's own
 // cancellation compensates and cancels it.
+//
+// The restaurant's acceptance is the point of no return: from then on the kitchen may
+// cook, so the order is approved whatever arrives meanwhile, and a cancel taken during
+// the last steps (from the consumer or from Temporal) is carried out by the cancel
+// saga of the approved order, which can tell "withdrawn" from "too late".
 func (w *orderWorkflow) create(ctx workflow.Context) error {
 	s := newSaga("CreateOrder", &w.progress)
-	if err := step(ctx, TaskQueueOrders, orderService.CreateOrder,
+	if err := mustStep(ctx, TaskQueueOrders, orderService.CreateOrder,
 		activities.CreateOrderInput{Meta: w.meta("CreateOrder"), Order: w.in.Order}); err != nil {
-		return err // no order was created: nothing to compensate or reject
+		return err // refused as invalid: no order was created, nothing to compensate or reject
 	}
 	s.done("CreateOrder")
 
-	err := s.run(ctx, w.canceledByConsumer,
+	err := s.run(ctx, w.interrupted(ctx),
 		sagaStep{name: "VerifyConsumer", run: w.verifyConsumer},
 		sagaStep{name: "CreateTicket", run: w.createTicket, undo: &compensation{"CancelTicket", w.cancelTicket}},
 		sagaStep{name: "AuthorizeCard", run: w.authorizeCard, undo: &compensation{"ReverseCard", w.reverseCard}},
 		sagaStep{name: "AwaitRestaurant", run: w.awaitRestaurant},
 	)
-	if err == nil {
-		err = w.canceledByConsumer()
-	}
-	if err == nil {
-		// From here the order is as good as approved: a revise sent now is taken and
-		// runs once the approval is recorded (clients that saw OrderApproved in the
-		// read model may ask before this workflow has heard the step complete).
-		w.approving = true
-		err = step(ctx, TaskQueueOrders, orderService.ApproveOrder,
-			activities.OrderChangeInput{Meta: w.meta("ApproveOrder"), OrderID: w.state.ID})
-		w.approving = false
+	if err == nil && legacySteps(ctx) {
+		err = w.interrupted(ctx)()
 	}
 	if err != nil {
 		return w.abandon(ctx, s, err)
+	}
+	// A revise sent now is taken and runs once the approval is recorded (clients that
+	// saw OrderApproved in the read model may ask before this workflow has heard the
+	// step complete).
+	w.approving = true
+	err = mustStep(ctx, TaskQueueOrders, orderService.ApproveOrder,
+		activities.OrderChangeInput{Meta: w.meta("ApproveOrder"), OrderID: w.state.ID})
+	w.approving = false
+	if err != nil {
+		return err // only this workflow writes the order: a refusal here is a bug
 	}
 	s.done("ApproveOrder")
 	return w.setStatus(ctx, order.StatusApproved)
 }
 
-func (w *orderWorkflow) canceledByConsumer() error {
-	if w.cancel != nil {
-		return errConsumerCanceled
+// interrupted says why the create saga must stop before its next step: the
+// workflow was canceled, or the consumer canceled.
+func (w *orderWorkflow) interrupted(ctx workflow.Context) func() error {
+	workflowCanceled := canceledFrom(ctx)
+	return func() error {
+		if err := workflowCanceled(); err != nil {
+			return err
+		}
+		if w.cancel != nil {
+			return errConsumerCanceled
+		}
+		return nil
 	}
-	return nil
 }
 
 func (w *orderWorkflow) verifyConsumer(ctx workflow.Context) error {
@@ -103,15 +117,13 @@ func (w *orderWorkflow) awaitRestaurant(ctx workflow.Context) error {
 		timeout = DefaultAcceptanceTimeout
 	}
 	w.progress.Waiting = "restaurant acceptance"
-	answered, err := workflow.AwaitWithTimeout(ctx, timeout, func() bool { return w.decision != nil || w.cancel != nil })
+	answered, _ := workflow.AwaitWithTimeout(ctx, timeout, func() bool { return w.decision != nil || w.cancel != nil })
 	w.progress.Waiting = ""
 	w.ticketOpen = false
-	switch {
-	case err != nil:
+	if err := w.interrupted(ctx)(); err != nil {
 		return err
-	case w.cancel != nil:
-		return errConsumerCanceled
-	case !answered:
+	}
+	if !answered && w.decision == nil {
 		return domain.Errorf(domain.CodeRestaurantTimeout, "the restaurant did not answer within %s", timeout)
 	}
 	d := w.decision
@@ -119,10 +131,11 @@ func (w *orderWorkflow) awaitRestaurant(ctx workflow.Context) error {
 		return activities.TicketChangeInput{Meta: activities.Meta{User: d.User, CausationID: w.in.CommandID, Step: step},
 			OrderID: w.state.ID, Reason: d.Reason}
 	}
+	// The restaurant was told its answer was taken: it is recorded whatever it takes.
 	if d.Accept {
-		return step(ctx, TaskQueueKitchen, kitchenService.AcceptTicket, answer("AcceptTicket"))
+		return mustStep(ctx, TaskQueueKitchen, kitchenService.AcceptTicket, answer("AcceptTicket"))
 	}
-	if err := step(ctx, TaskQueueKitchen, kitchenService.RejectTicket, answer("RejectTicket")); err != nil {
+	if err := mustStep(ctx, TaskQueueKitchen, kitchenService.RejectTicket, answer("RejectTicket")); err != nil {
 		return err
 	}
 	return domain.Errorf(domain.CodeRestaurantRejected, "the restaurant rejected the order: %s", d.Reason)
@@ -132,8 +145,9 @@ func (w *orderWorkflow) awaitRestaurant(ctx workflow.Context) error {
 // workflow was canceled, REJECTED with the failing step's code otherwise. A canceled
 // workflow still ends canceled once its compensations have run.
 func (w *orderWorkflow) abandon(ctx workflow.Context, s *saga, cause error) error {
-	w.revise = nil // a revise taken during the approval step has no order to change
-	s.compensate(ctx)
+	if err := s.compensate(ctx); err != nil {
+		return err
+	}
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	workflowCanceled := ctx.Err() != nil
 	if w.cancel != nil || workflowCanceled {
@@ -141,6 +155,7 @@ func (w *orderWorkflow) abandon(ctx workflow.Context, s *saga, cause error) erro
 		if c := w.cancel; c != nil {
 			user, reason = c.User, cancelReason(c.Reason, "canceled by the consumer")
 		}
+		w.cancel = nil
 		meta := activities.Meta{User: user, CausationID: w.in.CommandID, Step: "CancelOrder"}
 		if err := mustStep(dctx, TaskQueueOrders, orderService.CancelOrder,
 			activities.OrderChangeInput{Meta: meta, OrderID: w.state.ID, Detail: reason}); err != nil {

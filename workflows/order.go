@@ -51,6 +51,7 @@ type OrderResult struct {
 // Order is the workflow of one order (id OrderWorkflowID): the CreateOrder saga, then
 // the approved order's cancel and revise sagas until the food is picked up.
 func Order(ctx workflow.Context, in PlaceOrder) (OrderResult, error) {
+	ctx, _ = withStepsVersion(ctx)
 	w := newOrderWorkflow(in)
 	if err := w.register(ctx); err != nil {
 		return OrderResult{}, err
@@ -84,6 +85,7 @@ type orderWorkflow struct {
 	revise   *order.Revision
 	reviser  string
 	pickedUp *PickedUp
+	pickups  workflow.ReceiveChannel
 	// changes counts the cancel and revise sagas run so far; it numbers their ids.
 	changes int
 	// ticketOpen is true once the ticket exists and until the restaurant answered.

@@ -58,12 +58,31 @@ func (w *orderWorkflow) register(ctx workflow.Context) error {
 			return err
 		}
 	}
+	w.pickups = workflow.GetSignalChannel(ctx, SignalTicketPickedUp)
 	workflow.Go(ctx, func(ctx workflow.Context) {
-		var p PickedUp
-		workflow.GetSignalChannel(ctx, SignalTicketPickedUp).Receive(ctx, &p)
-		w.pickedUp = &p
+		for {
+			var p PickedUp
+			w.pickups.Receive(ctx, &p)
+			w.tookPickup(p)
+		}
 	})
 	return nil
+}
+
+// takePickups takes the pickup signals delivered but not yet received, so that none is
+// left behind in a run that is about to end.
+func (w *orderWorkflow) takePickups() {
+	var p PickedUp
+	for w.pickups.ReceiveAsync(&p) {
+		w.tookPickup(p)
+	}
+}
+
+// tookPickup keeps the first pickup; the kitchen may tell the order more than once.
+func (w *orderWorkflow) tookPickup(p PickedUp) {
+	if w.pickedUp == nil {
+		w.pickedUp = &p
+	}
 }
 
 func (w *orderWorkflow) validateCancel(_ workflow.Context, r CancelRequest) error {
@@ -75,6 +94,8 @@ func (w *orderWorkflow) checkCancel(r CancelRequest) error {
 		return err // the saga's steps would refuse it after the request was accepted
 	}
 	switch {
+	case w.pickedUp != nil:
+		return pickedUp(w.state, domain.CodeTicketAlreadyPickedUp)
 	case w.cancel != nil || w.revise != nil:
 		return busy(w.state)
 	case w.state.Status == order.StatusApprovalPending || w.state.Status == order.StatusApproved:
@@ -106,6 +127,9 @@ func (w *orderWorkflow) requestRevise(_ workflow.Context, r ReviseRequest) error
 // revision prices the requested change with the order's own unit prices and checks
 // that the order may take it now.
 func (w *orderWorkflow) revision(r ReviseRequest) (order.Revision, error) {
+	if w.pickedUp != nil {
+		return order.Revision{}, pickedUp(w.state, domain.CodeTicketNotRevisable)
+	}
 	if w.cancel != nil || w.revise != nil {
 		return order.Revision{}, busy(w.state)
 	}
@@ -149,6 +173,10 @@ func (w *orderWorkflow) decideTicket(_ workflow.Context, d TicketDecision) error
 
 func busy(s order.State) error {
 	return domain.Errorf(domain.CodeInvalidStateTransition, "order %s is %s: another change is in progress", s.ID, s.Status)
+}
+
+func pickedUp(s order.State, code domain.Code) error {
+	return domain.Errorf(code, "order %s: the food was already picked up", s.ID)
 }
 
 func cannot(s order.State, to order.Status) error {

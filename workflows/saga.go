@@ -1,16 +1,29 @@
 package workflows
 
 import (
+	"errors"
+
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/orderflow/orderflow/domain"
 	"github.com/orderflow/orderflow/domain/order"
 )
+
+// errWorkflowCanceled stops a saga whose workflow was canceled from Temporal; it is
+// checked between steps (steps themselves always run to their outcome, see runStep).
+var errWorkflowCanceled = domain.Errorf(domain.CodeWorkflowCanceled, "the workflow was canceled")
 
 // saga is a stack of compensations. Each is added just before its step runs: a step
 // that failed by timing out may still have taken effect, and every compensation is
 // safe to run when its step did nothing (the domain treats it as a no-op).
+//
+// Compensations only ever release (cancel a ticket still waiting for the restaurant,
+// reverse or lower a hold, release an order's lock), which no business rule refuses:
+// a saga is ordered so that a step whose undo could be refused (re-raising a hold,
+// reverting a ticket the kitchen may have started) is never followed by a step that
+// can fail.
 type saga struct {
 	progress      *Progress
 	compensations []compensation
@@ -26,27 +39,26 @@ func newSaga(name string, p *Progress) *saga {
 	return &saga{progress: p}
 }
 
-// onFailure registers the compensation of the step about to run.
-func (s *saga) onFailure(name string, run func(ctx workflow.Context) error) {
-	s.compensations = append(s.compensations, compensation{name, run})
-}
-
 // done records a completed step.
 func (s *saga) done(step string) { s.progress.Steps = append(s.progress.Steps, step) }
 
 // compensate runs the compensations in reverse order on a context that survives the
-// workflow's cancellation. Compensation activities retry until they succeed; one that
-// is refused outright is logged and the rest still run.
-func (s *saga) compensate(ctx workflow.Context) {
+// workflow's cancellation. Each is a must-step, so it returns only once it took
+// effect, or with a refusal, which the saga's ordering rules out; the refusals are
+// returned together, for the workflow to fail loudly on rather than to log.
+func (s *saga) compensate(ctx workflow.Context) error {
 	ctx, _ = workflow.NewDisconnectedContext(ctx)
+	var failed []error
 	for i := len(s.compensations) - 1; i >= 0; i-- {
 		c := s.compensations[i]
 		if err := c.run(ctx); err != nil {
-			workflow.GetLogger(ctx).Error("compensation failed", "compensation", c.name, "error", err)
+			failed = append(failed, temporal.NewNonRetryableApplicationError(
+				"compensation "+c.name+" was refused: "+err.Error(), "CompensationRefused", err))
 		}
 		s.progress.Compensations = append(s.progress.Compensations, c.name)
 	}
 	s.compensations = nil
+	return errors.Join(failed...)
 }
 
 // sagaStep is one forward step and, optionally, its compensation.
@@ -64,7 +76,7 @@ func (s *saga) run(ctx workflow.Context, interrupted func() error, steps ...saga
 			return err
 		}
 		if st.undo != nil {
-			s.onFailure(st.undo.name, st.undo.run)
+			s.compensations = append(s.compensations, *st.undo)
 		}
 		if err := st.run(ctx); err != nil {
 			return err
@@ -74,7 +86,15 @@ func (s *saga) run(ctx workflow.Context, interrupted func() error, steps ...saga
 	return nil
 }
 
-func noInterruption() error { return nil }
+// canceledFrom reports errWorkflowCanceled once ctx's workflow was canceled.
+func canceledFrom(ctx workflow.Context) func() error {
+	return func() error {
+		if ctx.Err() != nil {
+			return errWorkflowCanceled
+		}
+		return nil
+	}
+}
 
 // newChangeSaga starts a change saga (CancelOrder, ReviseOrder) with its own progress
 // query.
@@ -86,15 +106,18 @@ func newChangeSaga(ctx workflow.Context, name string, orderID uuid.UUID, status 
 	return newSaga(name, p), nil
 }
 
-// refused compensates a change saga whose step failed. The order keeps its state and
-// the result says why; a canceled saga ends canceled once compensated.
+// refused compensates a change saga whose step failed; the compensations record the
+// refusal on the order, which keeps its state. A saga canceled from Temporal ends
+// canceled once compensated; otherwise the result says why it was refused.
 func (s *saga) refused(ctx workflow.Context, cause error) (ChangeResult, error) {
-	s.compensate(ctx)
-	if ctx.Err() != nil {
-		return ChangeResult{}, temporal.NewCanceledError("the change was canceled")
+	if err := s.compensate(ctx); err != nil {
+		return ChangeResult{}, err
 	}
 	code, detail := reasonOf(cause)
 	s.progress.RejectionReason = code
+	if errors.Is(cause, errWorkflowCanceled) {
+		return ChangeResult{}, temporal.NewCanceledError(detail)
+	}
 	return ChangeResult{Reason: code, Detail: detail, Steps: s.progress.Steps, Compensations: s.progress.Compensations}, nil
 }
 

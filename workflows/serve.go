@@ -1,10 +1,14 @@
 package workflows
 
 import (
+	"errors"
+	"fmt"
+
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/domain"
 	"github.com/orderflow/orderflow/domain/order"
 )
 
@@ -12,31 +16,43 @@ import (
 // cancel or revise runs as a child saga, one at a time (the update validators refuse
 // a second while one is in flight). It ends when the order is canceled or the food is
 // picked up (OrderShipped). Canceling the workflow from Temporal cancels the order.
+//
+// Requests come before the pickup: a cancel or revise accepted just before the food
+// left runs its saga, which the kitchen refuses (TICKET_ALREADY_PICKED_UP,
+// TICKET_NOT_REVISABLE), and so ends as a refusal recorded on the order rather than
+// being dropped.
 func (w *orderWorkflow) serve(ctx workflow.Context) error {
 	for {
 		w.progress.Waiting = "cancel, revise or pickup"
 		err := workflow.Await(ctx, func() bool { return w.cancel != nil || w.revise != nil || w.pickedUp != nil })
 		w.progress.Waiting = ""
-		if err == nil {
+		if err == nil || !legacySteps(ctx) {
+			// A change in flight runs to its end even when the workflow is canceled
+			// meanwhile: the cancellation is acted on between changes.
+			cctx := ctx
+			if !legacySteps(ctx) {
+				cctx, _ = workflow.NewDisconnectedContext(ctx)
+			}
 			switch {
+			case ctx.Err() != nil:
+			case w.cancel != nil:
+				err = w.runCancel(cctx)
+			case w.revise != nil:
+				err = w.runRevise(cctx)
 			case w.pickedUp != nil:
 				return w.ship(ctx)
-			case w.cancel != nil:
-				err = w.runCancel(ctx)
-			case w.revise != nil:
-				err = w.runRevise(ctx)
 			}
+		}
+		if err != nil && !errors.As(err, new(*temporal.CanceledError)) {
+			return err
+		}
+		if w.state.Status == order.StatusCanceled {
+			return nil
 		}
 		if ctx.Err() != nil {
 			return w.canceledAfterApproval(ctx)
 		}
-		if err != nil || w.state.Status == order.StatusCanceled {
-			return err
-		}
-		// A long-lived order's history is cut short between changes, never with a
-		// request in hand (it would be lost with the old run).
-		idle := w.cancel == nil && w.revise == nil && w.pickedUp == nil
-		if idle && workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+		if w.idle(ctx) && workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			in := w.in
 			in.Resume = &Resume{Lines: w.state.Lines, Total: w.state.Total, Changes: w.changes}
 			return workflow.NewContinueAsNewError(ctx, Order, in)
@@ -44,28 +60,94 @@ func (w *orderWorkflow) serve(ctx workflow.Context) error {
 	}
 }
 
+// idle reports whether the workflow holds no request to act on, having first taken
+// every signal already delivered and let every update handler finish: a long-lived
+// order's history is cut short (continue-as-new) only then, or the request would be
+// lost with the old run.
+func (w *orderWorkflow) idle(ctx workflow.Context) bool {
+	if !legacySteps(ctx) {
+		w.takePickups()
+		_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+	}
+	return w.cancel == nil && w.revise == nil && w.pickedUp == nil
+}
+
 // canceledAfterApproval runs the cancel saga for an approved order whose workflow was
-// canceled, on a context that survives the cancellation, and ends the workflow canceled.
+// canceled, on a context that survives the cancellation, and ends the workflow
+// canceled. Food already picked up cannot be canceled: the order ships instead.
 func (w *orderWorkflow) canceledAfterApproval(ctx workflow.Context) error {
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	const reason = "the order's workflow was canceled"
-	w.cancel, w.revise = &CancelRequest{User: "system:temporal", Reason: reason}, nil
-	if w.state.Status == order.StatusCancelPending || w.state.Status == order.StatusRevisionPending {
-		w.state.Status = order.StatusApproved // the interrupted child compensated
+	if legacySteps(ctx) {
+		w.cancel, w.revise = &CancelRequest{User: "system:temporal", Reason: reason}, nil
+		if w.state.Status == order.StatusCancelPending || w.state.Status == order.StatusRevisionPending {
+			w.state.Status = order.StatusApproved // the interrupted child compensated
+		}
+	} else {
+		if err := w.refuseRevise(dctx, domain.CodeWorkflowCanceled, reason); err != nil {
+			return err
+		}
+		if w.cancel == nil { // a consumer's cancel in hand is the same request
+			w.cancel = &CancelRequest{User: "system:temporal", Reason: reason}
+		}
 	}
-	if err := w.runCancel(dctx); err != nil {
-		return err
+	if w.pickedUp == nil {
+		if err := w.runCancel(dctx); err != nil {
+			return err
+		}
+	}
+	if w.pickedUp != nil {
+		return w.ship(dctx)
 	}
 	return temporal.NewCanceledError(reason)
 }
 
+// ship records that the food left (OrderShipped) and ends the workflow. Requests
+// still in hand are refused on the order: the food is gone.
 func (w *orderWorkflow) ship(ctx workflow.Context) error {
 	meta := activities.Meta{User: w.pickedUp.User, CausationID: w.in.CommandID, Step: "ShipOrder"}
 	if err := mustStep(ctx, TaskQueueOrders, orderService.ShipOrder,
 		activities.OrderChangeInput{Meta: meta, OrderID: w.state.ID}); err != nil {
 		return err
 	}
-	return w.setStatus(ctx, order.StatusShipped)
+	if err := w.setStatus(ctx, order.StatusShipped); err != nil {
+		return err
+	}
+	if legacySteps(ctx) {
+		return nil
+	}
+	const left = "the food was already picked up"
+	if err := w.refuseCancel(ctx, domain.CodeTicketAlreadyPickedUp, left); err != nil {
+		return err
+	}
+	return w.refuseRevise(ctx, domain.CodeTicketNotRevisable, left)
+}
+
+// refuseCancel records on the order that the cancel in hand will not be carried out,
+// so that the client it was accepted from can read why.
+func (w *orderWorkflow) refuseCancel(ctx workflow.Context, code domain.Code, detail string) error {
+	c := w.cancel
+	if c == nil {
+		return nil
+	}
+	w.cancel = nil
+	return w.refuse(ctx, orderService.RejectCancel, "RefuseCancel", c.User, code, detail)
+}
+
+// refuseRevise is refuseCancel for a revise in hand.
+func (w *orderWorkflow) refuseRevise(ctx workflow.Context, code domain.Code, detail string) error {
+	if w.revise == nil {
+		return nil
+	}
+	w.revise = nil
+	return w.refuse(ctx, orderService.RejectRevision, "RefuseRevise", w.reviser, code, detail)
+}
+
+func (w *orderWorkflow) refuse(ctx workflow.Context, activity any, step, user string, code domain.Code, detail string) error {
+	w.changes++ // numbers the step: event ids derive from it and must not repeat
+	meta := activities.Meta{User: user, CausationID: w.in.CommandID, Step: fmt.Sprintf("%s-%d", step, w.changes)}
+	return mustStep(ctx, TaskQueueOrders, activity,
+		activities.OrderChangeInput{Meta: meta, OrderID: w.state.ID, Reason: code, Detail: detail})
 }
 
 func (w *orderWorkflow) runCancel(ctx workflow.Context) error {
@@ -80,6 +162,12 @@ func (w *orderWorkflow) runCancel(ctx workflow.Context) error {
 	}
 	if res.Done {
 		return w.setStatus(ctx, order.StatusCanceled)
+	}
+	if res.Reason == domain.CodeTicketAlreadyPickedUp && w.pickedUp == nil && !legacySteps(ctx) {
+		// The kitchen's stream says the food left; the pickup's signal may have been
+		// lost (the kitchen recorded it, then failed to tell us), so ship on what the
+		// stream says.
+		w.pickedUp = &PickedUp{User: "system:orderflow"}
 	}
 	return w.setStatus(ctx, order.StatusApproved)
 }
@@ -101,7 +189,9 @@ func (w *orderWorkflow) runRevise(ctx workflow.Context) error {
 }
 
 // runChange runs a change saga as a child workflow while the order shows the pending
-// status (the semantic lock), and takes over the child's progress when it ends.
+// status (the semantic lock), and takes over the child's progress when it ends. A
+// child canceled from Temporal compensated and recorded the refusal on the order
+// (WORKFLOW_CANCELED): the order is as it was.
 func (w *orderWorkflow) runChange(ctx workflow.Context, pending order.Status, saga string, wf any, in ChangeOrder) (ChangeResult, error) {
 	if err := w.setStatus(ctx, pending); err != nil {
 		return ChangeResult{}, err
@@ -119,6 +209,9 @@ func (w *orderWorkflow) runChange(ctx workflow.Context, pending order.Status, sa
 	var res ChangeResult
 	err := workflow.ExecuteChildWorkflow(cctx, wf, in).Get(ctx, &res)
 	w.progress.Waiting = ""
+	if err != nil && errors.As(err, new(*temporal.CanceledError)) && !legacySteps(ctx) {
+		res, err = ChangeResult{Reason: domain.CodeWorkflowCanceled}, nil
+	}
 	if err == nil {
 		w.progress.Steps, w.progress.Compensations, w.progress.RejectionReason = res.Steps, res.Compensations, res.Reason
 	}

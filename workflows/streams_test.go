@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +32,8 @@ type stack struct {
 	store aggregate.Store
 	env   *testsuite.TestWorkflowEnvironment
 	in    workflows.PlaceOrder
+	// inFlight counts wrapped activities still running (see around).
+	inFlight sync.WaitGroup
 }
 
 func newStack(t *testing.T, creditLimitCents int64, auto bool) *stack {

@@ -92,3 +92,9 @@ func RegisterEvents(r *event.Registry) {
 	event.Register[CardTransactionReversed](r)
 	event.Register[CardTransactionRevised](r)
 }
+
+// Refused is the refusal a declined authorization records: a retry of the step that
+// was declined is declined again for the same reason, even if credit was freed since.
+func (e CardAuthorizationDeclined) Refused() error {
+	return domain.Errorf(e.Reason, "charge of %s for order %s was declined", e.Amount, e.OrderID)
+}

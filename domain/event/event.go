@@ -9,3 +9,12 @@ type Event interface {
 	EventType() string
 	SchemaVersion() int
 }
+
+// Refusal is implemented by an event that records a refused command as a fact (a
+// declined card authorization). A command that is run again after its first run
+// recorded such an event answers with the same refusal, whatever the state says now:
+// the decision was taken once and the stream remembers it.
+type Refusal interface {
+	Event
+	Refused() error
+}

@@ -38,14 +38,25 @@ func Cancel(s State, reason string) ([]event.Event, error) {
 	}, StatusApprovalPending, StatusCancelPending)
 }
 
-// RejectCancel releases the cancel lock when the cancel could not be carried out; the
-// order is APPROVED again. On an APPROVED order it is a no-op (already released).
+// RejectCancel records that a cancel the order's workflow had accepted could not be
+// carried out, and why. A CANCEL_PENDING order is released (APPROVED again); an order
+// that never took the lock (the food left first) keeps its status, and the refusal is
+// still recorded so that the consumer who was told "accepted" can read the answer.
 func RejectCancel(s State, reason domain.Code, detail string) ([]event.Event, error) {
+	return refuseChange(s, reason, detail, func(detail string) event.Event {
+		return OrderCancelRejected{OrderID: s.ID, Reason: reason, Detail: detail}
+	})
+}
+
+// refuseChange records the refusal of an accepted change request (see RejectCancel,
+// RejectRevision) on any existing order.
+func refuseChange(s State, reason domain.Code, detail string, refusal func(detail string) event.Event) ([]event.Event, error) {
 	detail, err := checkRefusal(reason, detail)
 	if err != nil {
 		return nil, err
 	}
-	return transition(s, StatusApproved, func() event.Event {
-		return OrderCancelRejected{OrderID: s.ID, Reason: reason, Detail: detail}
-	}, StatusCancelPending)
+	if !s.Exists() {
+		return nil, notFound()
+	}
+	return []event.Event{refusal(detail)}, nil
 }

@@ -65,8 +65,9 @@ type OrderCancelRequested struct {
 	OrderID uuid.UUID `json:"order_id"`
 }
 
-// OrderCancelRejected releases the cancel lock when the cancel could not be carried
-// out (for example the food was already picked up); the order is APPROVED again.
+// OrderCancelRejected records that an accepted cancel could not be carried out (for
+// example the food was already picked up). A CANCEL_PENDING order is APPROVED again;
+// an order that had not taken the lock keeps its status.
 type OrderCancelRejected struct {
 	OrderID uuid.UUID   `json:"order_id"`
 	Reason  domain.Code `json:"reason"`
@@ -93,7 +94,8 @@ type OrderRevised struct {
 	Total   money.Money `json:"total"`
 }
 
-// OrderRevisionRejected drops the proposal; the order keeps its lines.
+// OrderRevisionRejected records that an accepted revision could not be carried out:
+// the proposal, if any, is dropped and the order keeps its lines.
 type OrderRevisionRejected struct {
 	OrderID uuid.UUID   `json:"order_id"`
 	Reason  domain.Code `json:"reason"`

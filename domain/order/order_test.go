@@ -115,7 +115,9 @@ func TestFold(t *testing.T) {
 			s.CancelReason = "CONSUMER_CANCELED"
 		})},
 		{"cancel requested", []event.Event{created, approved, cancelRequested}, with(order.StatusCancelPending)},
-		{"cancel rejected", []event.Event{created, approved, cancelRequested, cancelRejected}, with(order.StatusApproved)},
+		{"cancel rejected", []event.Event{created, approved, cancelRequested, cancelRejected}, with(order.StatusApproved, func(s *order.State) {
+			s.LastRefusal = &order.ChangeRefusal{Change: "cancel", Reason: cancelRejected.Reason, Detail: cancelRejected.Detail}
+		})},
 		{"canceled", []event.Event{created, approved, cancelRequested, canceled}, with(order.StatusCanceled, func(s *order.State) {
 			s.CancelReason = "CONSUMER_CANCELED"
 		})},
@@ -125,7 +127,15 @@ func TestFold(t *testing.T) {
 		{"revised", []event.Event{created, approved, proposed, revised}, with(order.StatusApproved, func(s *order.State) {
 			s.Lines, s.Total = []order.Line{pizza3, pasta1}, eur(4650)
 		})},
-		{"revision rejected", []event.Event{created, approved, proposed, revisionRejected}, with(order.StatusApproved)},
+		{"revision rejected", []event.Event{created, approved, proposed, revisionRejected}, with(order.StatusApproved, func(s *order.State) {
+			s.LastRefusal = &order.ChangeRefusal{Change: "revise", Reason: revisionRejected.Reason, Detail: revisionRejected.Detail}
+		})},
+		{"revision refused after shipping", []event.Event{created, approved, shipped, revisionRejected}, with(order.StatusShipped, func(s *order.State) {
+			s.LastRefusal = &order.ChangeRefusal{Change: "revise", Reason: revisionRejected.Reason, Detail: revisionRejected.Detail}
+		})},
+		{"cancel refused after shipping", []event.Event{created, approved, shipped, cancelRejected}, with(order.StatusShipped, func(s *order.State) {
+			s.LastRefusal = &order.ChangeRefusal{Change: "cancel", Reason: cancelRejected.Reason, Detail: cancelRejected.Detail}
+		})},
 		{"shipped", []event.Event{created, approved, shipped}, with(order.StatusShipped)},
 		{"delivered", []event.Event{created, approved, shipped, delivered}, with(order.StatusDelivered)},
 		{"foreign event ignored", []event.Event{created, foreign{}}, with(order.StatusApprovalPending)},
@@ -184,6 +194,16 @@ func TestTransitions(t *testing.T) {
 		}
 		return row
 	}
+	// recordedEverywhere is a refusal that every existing order records.
+	recordedEverywhere := func(e event.Event) map[order.Status]outcome {
+		row := map[order.Status]outcome{"": notFound}
+		for status := range histories {
+			if status != "" {
+				row[status] = one(e)
+			}
+		}
+		return row
+	}
 
 	decisions := []struct {
 		name   string
@@ -199,14 +219,14 @@ func TestTransitions(t *testing.T) {
 			all(map[order.Status]outcome{pending: one(canceled), cancelP: one(canceled), canceledS: none})},
 		{"RejectCancel", func(s order.State) ([]event.Event, error) {
 			return order.RejectCancel(s, domain.CodeTicketAlreadyPickedUp, "too late")
-		}, all(map[order.Status]outcome{cancelP: one(cancelRejected), approvedS: none})},
+		}, recordedEverywhere(cancelRejected)},
 		{"ProposeRevision", func(s order.State) ([]event.Event, error) {
 			return order.ProposeRevision(s, []order.Line{pizza3, pasta1}, eur(4650))
 		}, all(map[order.Status]outcome{approvedS: one(proposed)})},
 		{"ConfirmRevision", order.ConfirmRevision, all(map[order.Status]outcome{revisionP: one(revised), approvedS: none})},
 		{"RejectRevision", func(s order.State) ([]event.Event, error) {
 			return order.RejectRevision(s, domain.CodeInsufficientCredit, "no credit")
-		}, all(map[order.Status]outcome{revisionP: one(revisionRejected), approvedS: none})},
+		}, recordedEverywhere(revisionRejected)},
 		{"Ship", order.Ship, all(map[order.Status]outcome{approvedS: one(shipped), shippedS: none})},
 		{"Deliver", order.Deliver, all(map[order.Status]outcome{shippedS: one(delivered), deliverS: none})},
 	}

@@ -50,14 +50,11 @@ func ConfirmRevision(s State) ([]event.Event, error) {
 	}, StatusRevisionPending)
 }
 
-// RejectRevision drops the pending revision; the order keeps its lines. A no-op once
-// the lock is released.
+// RejectRevision records that an accepted revision could not be carried out: a
+// REVISION_PENDING order drops the pending revision and is APPROVED again; any other
+// order keeps its status and lines, with the refusal recorded (see RejectCancel).
 func RejectRevision(s State, reason domain.Code, detail string) ([]event.Event, error) {
-	detail, err := checkRefusal(reason, detail)
-	if err != nil {
-		return nil, err
-	}
-	return transition(s, StatusApproved, func() event.Event {
+	return refuseChange(s, reason, detail, func(detail string) event.Event {
 		return OrderRevisionRejected{OrderID: s.ID, Reason: reason, Detail: detail}
-	}, StatusRevisionPending)
+	})
 }

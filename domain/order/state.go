@@ -50,6 +50,16 @@ type State struct {
 	CancelReason    string
 	// PendingRevision is set while REVISION_PENDING.
 	PendingRevision *Revision
+	// LastRefusal is the last cancel or revise request that was accepted and then
+	// refused, so that a client told "accepted" (202) can read how it ended.
+	LastRefusal *ChangeRefusal
+}
+
+// ChangeRefusal is a change request (cancel, revise) that could not be carried out.
+type ChangeRefusal struct {
+	Change string      `json:"change"` // "cancel" or "revise"
+	Reason domain.Code `json:"reason"`
+	Detail string      `json:"detail,omitempty"`
 }
 
 // Exists reports whether the order was created.
@@ -79,7 +89,10 @@ func (s *State) Apply(e event.Event) {
 	case OrderCancelRequested:
 		s.Status = StatusCancelPending
 	case OrderCancelRejected:
-		s.Status = StatusApproved
+		if s.Status == StatusCancelPending {
+			s.Status = StatusApproved
+		}
+		s.LastRefusal = &ChangeRefusal{Change: "cancel", Reason: e.Reason, Detail: e.Detail}
 	case OrderCanceled:
 		s.Status, s.CancelReason = StatusCanceled, e.Reason
 	case OrderRevisionProposed:
@@ -89,7 +102,10 @@ func (s *State) Apply(e event.Event) {
 		s.Status, s.Lines, s.Total = StatusApproved, slices.Clone(e.Lines), e.Total
 		s.PendingRevision = nil
 	case OrderRevisionRejected:
-		s.Status, s.PendingRevision = StatusApproved, nil
+		if s.Status == StatusRevisionPending {
+			s.Status, s.PendingRevision = StatusApproved, nil
+		}
+		s.LastRefusal = &ChangeRefusal{Change: "revise", Reason: e.Reason, Detail: e.Detail}
 	case OrderShipped:
 		s.Status = StatusShipped
 	case OrderDelivered:
