@@ -58,19 +58,18 @@ func (w *orderWorkflow) register(ctx workflow.Context) error {
 			return err
 		}
 	}
+	// Pickups stay in their channel until the serving loop takes them (takePickups):
+	// a coroutine blocked receiving would be handed a signal that it had not yet run
+	// to record when the loop decides to continue as new, and the signal would be
+	// lost with the run.
 	w.pickups = workflow.GetSignalChannel(ctx, SignalTicketPickedUp)
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		for {
-			var p PickedUp
-			w.pickups.Receive(ctx, &p)
-			w.tookPickup(p)
-		}
-	})
 	return nil
 }
 
-// takePickups takes the pickup signals delivered but not yet received, so that none is
-// left behind in a run that is about to end.
+// foodLeft reports whether the kitchen said the food was picked up, taken or not.
+func (w *orderWorkflow) foodLeft() bool { return w.pickedUp != nil || w.pickups.Len() > 0 }
+
+// takePickups takes the pickup signals delivered so far.
 func (w *orderWorkflow) takePickups() {
 	var p PickedUp
 	for w.pickups.ReceiveAsync(&p) {
@@ -94,7 +93,7 @@ func (w *orderWorkflow) checkCancel(r CancelRequest) error {
 		return err // the saga's steps would refuse it after the request was accepted
 	}
 	switch {
-	case w.pickedUp != nil:
+	case w.foodLeft():
 		return pickedUp(w.state, domain.CodeTicketAlreadyPickedUp)
 	case w.cancel != nil || w.revise != nil:
 		return busy(w.state)
@@ -127,7 +126,7 @@ func (w *orderWorkflow) requestRevise(_ workflow.Context, r ReviseRequest) error
 // revision prices the requested change with the order's own unit prices and checks
 // that the order may take it now.
 func (w *orderWorkflow) revision(r ReviseRequest) (order.Revision, error) {
-	if w.pickedUp != nil {
+	if w.foodLeft() {
 		return order.Revision{}, pickedUp(w.state, domain.CodeTicketNotRevisable)
 	}
 	if w.cancel != nil || w.revise != nil {

@@ -24,8 +24,9 @@ import (
 func (w *orderWorkflow) serve(ctx workflow.Context) error {
 	for {
 		w.progress.Waiting = "cancel, revise or pickup"
-		err := workflow.Await(ctx, func() bool { return w.cancel != nil || w.revise != nil || w.pickedUp != nil })
+		err := workflow.Await(ctx, func() bool { return w.cancel != nil || w.revise != nil || w.foodLeft() })
 		w.progress.Waiting = ""
+		w.takePickups()
 		if err == nil || !legacySteps(ctx) {
 			// A change in flight runs to its end even when the workflow is canceled
 			// meanwhile: the cancellation is acted on between changes.
@@ -60,16 +61,15 @@ func (w *orderWorkflow) serve(ctx workflow.Context) error {
 	}
 }
 
-// idle reports whether the workflow holds no request to act on, having first taken
-// every signal already delivered and let every update handler finish: a long-lived
-// order's history is cut short (continue-as-new) only then, or the request would be
-// lost with the old run.
+// idle reports whether the workflow holds no request to act on, delivered signals
+// included, once every update handler has finished: a long-lived order's history is
+// cut short (continue-as-new) only then, or the request would be lost with the old
+// run.
 func (w *orderWorkflow) idle(ctx workflow.Context) bool {
 	if !legacySteps(ctx) {
-		w.takePickups()
 		_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 	}
-	return w.cancel == nil && w.revise == nil && w.pickedUp == nil
+	return w.cancel == nil && w.revise == nil && !w.foodLeft()
 }
 
 // canceledAfterApproval runs the cancel saga for an approved order whose workflow was
@@ -91,6 +91,7 @@ func (w *orderWorkflow) canceledAfterApproval(ctx workflow.Context) error {
 			w.cancel = &CancelRequest{User: "system:temporal", Reason: reason}
 		}
 	}
+	w.takePickups()
 	if w.pickedUp == nil {
 		if err := w.runCancel(dctx); err != nil {
 			return err
