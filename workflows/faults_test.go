@@ -3,7 +3,6 @@ package workflows_test
 import (
 	"context"
 	"errors"
-	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -38,9 +37,7 @@ func around[In any](s *stack, activity func(context.Context, In) error, real fun
 	s.env.OnActivity(activity, mock.Anything, mock.Anything).Return(func(ctx context.Context, in In) error {
 		s.inFlight.Add(1)
 		defer s.inFlight.Done()
-		err := wrap(ctx, in, func() error { return real(ctx, in) })
-		s.t.Logf("%s: %v", reflect.ValueOf(in).FieldByName("Meta").Interface().(activities.Meta).Step, err)
-		return err
+		return wrap(ctx, in, func() error { return real(ctx, in) })
 	}).Maybe()
 }
 
@@ -75,17 +72,6 @@ func (s *stack) ticketState() kitchen.State {
 	st, _, err := aggregate.Load(context.Background(), s.store, kitchen.StreamName(s.in.Order.OrderID), (*kitchen.State).Apply)
 	require.NoError(s.t, err)
 	return st
-}
-
-// kitchenDoes appends the kitchen's own facts to the ticket, as the API's kitchen
-// actions do, without telling the workflow.
-func (s *stack) kitchenDoes(decisions ...func(kitchen.State) ([]event.Event, error)) {
-	for _, decide := range decisions {
-		_, err := aggregate.Execute(context.Background(), s.store, aggregate.Command[kitchen.State]{
-			Stream: kitchen.StreamName(s.in.Order.OrderID), Apply: (*kitchen.State).Apply, Decide: decide,
-		})
-		require.NoError(s.t, err)
-	}
 }
 
 // afterCompensation is how long a wrapped step holds its write back after canceling
