@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -99,7 +97,6 @@ func TestWorkersRunTheSagasOnADevServer(t *testing.T) {
 	require.NoError(t, run.Get(ctx, &result))
 	require.Equal(t, workflows.OrderResult{Status: order.StatusRejected, RejectionReason: "INSUFFICIENT_CREDIT"}, result)
 
-	recordHistory(t, in)
 }
 
 func newOrder(t *testing.T, st aggregate.Store, creditLimitCents int64) workflows.PlaceOrder {
@@ -131,22 +128,6 @@ func requireStatus(t *testing.T, c client.Client, in workflows.PlaceOrder, want 
 		var p workflows.Progress
 		return v.Get(&p) == nil && p.Status == want
 	}, 30*time.Second, 100*time.Millisecond)
-}
-
-// recordHistory writes the approved-then-canceled order's history for the replay test
-// (workflows/replay_test.go) when ORDERFLOW_RECORD_HISTORY=1: after a change to the
-// workflows that is meant to be incompatible, record a new one.
-func recordHistory(t *testing.T, in workflows.PlaceOrder) {
-	if os.Getenv("ORDERFLOW_RECORD_HISTORY") != "1" {
-		return
-	}
-	out, err := exec.Command(server.CLI, "workflow", "show", "--address", server.Address,
-		"--workflow-id", workflows.OrderWorkflowID(in.Order.OrderID), "--output", "json").Output()
-	require.NoError(t, err)
-	path := filepath.Join("..", "workflows", "testdata", "order_approved_then_canceled.json")
-	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-	require.NoError(t, os.WriteFile(path, out, 0o644))
-	t.Logf("recorded %s", path)
 }
 
 // A trace started by the caller (the API's request span) follows the order's workflow

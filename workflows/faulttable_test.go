@@ -55,6 +55,9 @@ func TestFaultTable(t *testing.T) {
 						if o.State.RejectionReason != "" {
 							end += " (" + string(o.State.RejectionReason) + ")"
 						}
+						if r := o.State.LastRefusal; r != nil {
+							end += fmt.Sprintf("; %s refused (%s)", r.Change, r.Reason)
+						}
 						mu.Lock()
 						rows = append(rows, faultRow{pi, si, fi, p.name, st, f.name, end})
 						mu.Unlock()

@@ -36,6 +36,6 @@ func TestReplayCatchesAChangedWorkflow(t *testing.T) {
 	r.RegisterWorkflowWithOptions(func(ctx workflow.Context, in workflows.PlaceOrder) (workflows.OrderResult, error) {
 		return workflows.OrderResult{}, workflow.Sleep(ctx, 0)
 	}, workflow.RegisterOptions{Name: "Order"})
-	err := r.ReplayWorkflowHistoryFromJSONFile(nil, filepath.Join("testdata", "order_approved_then_canceled.json"))
+	err := r.ReplayWorkflowHistoryFromJSONFile(nil, filepath.Join("testdata", "legacy_approved_then_canceled.json"))
 	require.Error(t, err)
 }
