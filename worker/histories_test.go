@@ -166,7 +166,9 @@ func newHistories(t *testing.T) *histories {
 func (h *histories) startAccounting() {
 	ctx, cancel := context.WithCancel(context.Background())
 	h.accounting, h.stopped = cancel, make(chan error, 1)
-	go func() { h.stopped <- worker.Run(ctx, h.c, h.store, []string{workflows.TaskQueueAccounting}, slog.Default()) }()
+	go func() {
+		h.stopped <- worker.Run(ctx, h.c, h.store, []string{workflows.TaskQueueAccounting}, slog.Default())
+	}()
 }
 
 func (h *histories) stopAccounting() {

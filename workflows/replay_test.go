@@ -11,9 +11,11 @@ import (
 	"github.com/orderflow/orderflow/workflows"
 )
 
-// Histories recorded from a dev server (worker/devserver_test.go writes them with
-// ORDERFLOW_RECORD_HISTORY=1) must replay with the current code: a change that would
-// make running orders fail with a non-determinism error fails here first.
+// Histories recorded from a dev server (worker/histories_test.go writes one per saga
+// path, the order's workflow and its change sagas, with ORDERFLOW_RECORD_HISTORY=1)
+// must replay with the current code: a change that would make running orders fail
+// with a non-determinism error fails here first. legacy_*.json were recorded before
+// the change id versionStepsRunToOutcome and replay through its old branch.
 func TestRecordedHistoriesReplay(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	require.NoError(t, err)
