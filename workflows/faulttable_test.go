@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
 
 	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/domain/kitchen"
@@ -33,9 +34,9 @@ func TestFaultTable(t *testing.T) {
 	t.Cleanup(func() {
 		sort.Slice(rows, func(i, j int) bool { return rows[i].less(rows[j]) })
 		var b strings.Builder
-		b.WriteString("| path | step | fault | end state |\n|---|---|---|---|\n")
+		b.WriteString("| path | saga | step | fault | end state |\n|---|---|---|---|---|\n")
 		for _, r := range rows {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.path, r.step, r.fault, r.end)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", r.path, r.saga, r.step, r.fault, r.end)
 		}
 		t.Logf("fault table (%d cells):\n%s", len(rows), b.String())
 	})
@@ -44,10 +45,10 @@ func TestFaultTable(t *testing.T) {
 			steps := discoverSteps(t, p)
 			for si, st := range steps {
 				for fi, f := range faults {
-					t.Run(st+"/"+f.name, func(t *testing.T) {
+					t.Run(st.name+"/"+f.name, func(t *testing.T) {
 						s := p.start(t)
 						s.tolerant = true
-						injectAt(s, st, f)
+						injectAt(s, st.name, f)
 						p.drive(s)
 						s.run()
 						o := s.requireInvariants()
@@ -59,7 +60,7 @@ func TestFaultTable(t *testing.T) {
 							end += fmt.Sprintf("; %s refused (%s)", r.Change, r.Reason)
 						}
 						mu.Lock()
-						rows = append(rows, faultRow{pi, si, fi, p.name, st, f.name, end})
+						rows = append(rows, faultRow{pi, si, fi, p.name, st.saga, st.name, f.name, end})
 						mu.Unlock()
 					})
 				}
@@ -70,7 +71,7 @@ func TestFaultTable(t *testing.T) {
 
 type faultRow struct {
 	pathIndex, stepIndex, faultIndex int
-	path, step, fault, end           string
+	path, saga, step, fault, end     string
 }
 
 func (r faultRow) less(o faultRow) bool {
@@ -178,15 +179,34 @@ var faults = []fault{
 	}},
 }
 
+// sagaStepRef is a step found on a path, and the saga that took it.
+type sagaStepRef struct{ name, saga string }
+
+// sagaOf names the saga a step ran in, from its workflow's id: the change sagas are
+// child workflows, the rest is the order's own workflow, whose create saga ends with
+// the approval and whose later steps are the approved order's life.
+func sagaOf(workflowID, step string) string {
+	switch {
+	case strings.Contains(workflowID, "-cancel-"):
+		return "CancelOrder"
+	case strings.Contains(workflowID, "-revise-"):
+		return "ReviseOrder"
+	case step == "ShipOrder" || strings.HasPrefix(step, "Refuse"):
+		return "after approval"
+	}
+	return "CreateOrder"
+}
+
 // discoverSteps runs the path without faults and returns the steps it took, in order.
-func discoverSteps(t *testing.T, p faultPath) []string {
+func discoverSteps(t *testing.T, p faultPath) []sagaStepRef {
 	s := p.start(t)
 	var mu sync.Mutex
-	var steps []string
-	interceptAll(s, func(step string, run func() error) error {
+	var steps []sagaStepRef
+	interceptAll(s, func(ctx context.Context, step string, run func() error) error {
+		ref := sagaStepRef{step, sagaOf(activity.GetInfo(ctx).WorkflowExecution.ID, step)}
 		mu.Lock()
-		if !slices.Contains(steps, step) {
-			steps = append(steps, step)
+		if !slices.ContainsFunc(steps, func(r sagaStepRef) bool { return r.name == step }) {
+			steps = append(steps, ref)
 		}
 		mu.Unlock()
 		return run()
@@ -202,7 +222,7 @@ func discoverSteps(t *testing.T, p faultPath) []string {
 func injectAt(s *stack, target string, f fault) {
 	var mu sync.Mutex
 	attempts := 0
-	interceptAll(s, func(step string, run func() error) error {
+	interceptAll(s, func(_ context.Context, step string, run func() error) error {
 		if step != target {
 			return run()
 		}
@@ -215,7 +235,7 @@ func injectAt(s *stack, target string, f fault) {
 }
 
 // interceptAll wraps every activity of the sagas with wrap, told the step's name.
-func interceptAll(s *stack, wrap func(step string, run func() error) error) {
+func interceptAll(s *stack, wrap func(ctx context.Context, step string, run func() error) error) {
 	orders, kitchens, accounts := s.real()
 	consumers := &activities.Consumers{Store: s.store}
 	aroundAll(s, wrap, orderActs.CreateOrder, orders.CreateOrder)
@@ -245,10 +265,10 @@ func interceptAll(s *stack, wrap func(step string, run func() error) error) {
 	}
 }
 
-func aroundAll[In any](s *stack, wrap func(step string, run func() error) error,
+func aroundAll[In any](s *stack, wrap func(ctx context.Context, step string, run func() error) error,
 	activity, real func(context.Context, In) error) {
-	around(s, activity, real, func(_ context.Context, in In, run func() error) error {
+	around(s, activity, real, func(ctx context.Context, in In, run func() error) error {
 		step := reflect.ValueOf(in).FieldByName("Meta").Interface().(activities.Meta).Step
-		return wrap(step, run)
+		return wrap(ctx, step, run)
 	})
 }

@@ -292,3 +292,45 @@ func TestStateCopiesDoNotChangeWhenDecisionsRun(t *testing.T) {
 	require.Equal(t, eur(3000), held)
 	require.Len(t, s.Holds, 1)
 }
+
+// The revise saga's compensation lowers a raised hold back (RestoreCardHold), and a
+// cut lowers the hold after the point of no return: lowering is never declined, not
+// with the credit taken by other orders, not with the account disabled.
+func TestLoweringAHoldIsNeverDeclined(t *testing.T) {
+	for name, history := range map[string][]event.Event{
+		"credit all taken":         {opened, authorize(order1, 4000), authorize(order2, 6000)},
+		"account disabled":         {opened, authorize(order1, 4000), disabled},
+		"raised, then credit gone": {opened, authorized, revisedTo(3000, 4000), authorize(order2, 6000)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := accounting.Revise(accounting.Fold(history...), order1, eur(3000))
+			require.NoError(t, err)
+			require.Len(t, got, 1)
+		})
+	}
+}
+
+// Reversing (the create saga's compensation, the cancel saga's step past its point of
+// no return) is never refused: there is a hold to release, or nothing to do.
+func TestReversingIsNeverRefused(t *testing.T) {
+	for name, history := range map[string][]event.Event{
+		"held":             {opened, authorized},
+		"held, disabled":   {opened, authorized, disabled},
+		"never authorized": {opened},
+		"declined":         {opened, declined(order1, 3000, domain.CodeInsufficientCredit)},
+		"already reversed": {opened, authorized, reversed},
+		"no account":       nil,
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := accounting.Reverse(accounting.Fold(history...), order1)
+			require.NoError(t, err)
+		})
+	}
+}
+
+// A declined authorization is a fact that answers a retried step: its refusal carries
+// the code it was declined with.
+func TestDeclineStatesItsRefusal(t *testing.T) {
+	var refusal event.Refusal = declined(order1, 3000, domain.CodeAccountDisabled)
+	require.ErrorIs(t, refusal.Refused(), domain.ErrAccountDisabled)
+}

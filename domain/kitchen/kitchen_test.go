@@ -246,3 +246,13 @@ func TestReasonsAreValidated(t *testing.T) {
 	got, err := kitchen.Reject(kitchen.Fold(created), "")
 	check(t, outcome{events: []event.Event{kitchen.TicketRejected{TicketID: orderID}}}, got, err)
 }
+
+// The create saga's compensation cancels a ticket the restaurant has not accepted (the
+// acceptance is the saga's point of no return): from every status it can then be in,
+// canceling is never refused.
+func TestCancelingBeforeAcceptanceIsNeverRefused(t *testing.T) {
+	for _, status := range []kitchen.Status{"", kitchen.StatusAwaitingAcceptance, kitchen.StatusRejected, kitchen.StatusCanceled} {
+		_, err := kitchen.Cancel(kitchen.Fold(histories[status]...), "the order was not approved")
+		require.NoError(t, err, status)
+	}
+}

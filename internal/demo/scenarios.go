@@ -81,7 +81,7 @@ var scenarios = []scenario{
 		return id, w.ada.client.CancelOrder(ctx, id, "ordered twice")
 	}},
 	{"revised after approval", "APPROVED", "", then("TicketAccepted", "OrderApproved",
-		"OrderRevisionProposed", "TicketRevised", "CardTransactionRevised", "OrderRevised"), func(ctx context.Context, w *world) (string, error) {
+		"OrderRevisionProposed", "CardTransactionRevised", "TicketRevised", "OrderRevised"), func(ctx context.Context, w *world) (string, error) {
 		id, err := w.order(ctx, w.ada, w.trattoria, pizzas(1))
 		if err != nil {
 			return "", err
