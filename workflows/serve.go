@@ -22,43 +22,72 @@ import (
 // TICKET_NOT_REVISABLE), and so ends as a refusal recorded on the order rather than
 // being dropped.
 func (w *orderWorkflow) serve(ctx workflow.Context) error {
+	if legacySteps(ctx) {
+		return w.serveLegacy(ctx)
+	}
+	// A change in flight runs to its end even when the workflow is canceled meanwhile:
+	// the cancellation is acted on between changes.
+	changes, _ := workflow.NewDisconnectedContext(ctx)
+	for {
+		w.progress.Waiting = "cancel, revise or pickup"
+		_ = workflow.Await(ctx, func() bool { return w.cancel != nil || w.revise != nil || w.foodLeft() })
+		w.progress.Waiting = ""
+		w.takePickups()
+		var err error
+		switch {
+		case ctx.Err() != nil:
+			return w.canceledAfterApproval(ctx)
+		case w.cancel != nil:
+			err = w.runCancel(changes)
+		case w.revise != nil:
+			err = w.runRevise(changes)
+		default: // the food left
+			return w.ship(ctx)
+		}
+		if err != nil || w.state.Status == order.StatusCanceled {
+			return err
+		}
+		if ctx.Err() == nil && w.idle(ctx) && workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			return w.continueAsNew(ctx)
+		}
+	}
+}
+
+// serveLegacy is serve as it ran before versionStepsRunToOutcome: the pickup first, and
+// a change canceled along with the workflow.
+func (w *orderWorkflow) serveLegacy(ctx workflow.Context) error {
 	for {
 		w.progress.Waiting = "cancel, revise or pickup"
 		err := workflow.Await(ctx, func() bool { return w.cancel != nil || w.revise != nil || w.foodLeft() })
 		w.progress.Waiting = ""
 		w.takePickups()
-		if err == nil || !legacySteps(ctx) {
-			// A change in flight runs to its end even when the workflow is canceled
-			// meanwhile: the cancellation is acted on between changes.
-			cctx := ctx
-			if !legacySteps(ctx) {
-				cctx, _ = workflow.NewDisconnectedContext(ctx)
-			}
+		if err == nil {
 			switch {
-			case ctx.Err() != nil:
-			case w.cancel != nil:
-				err = w.runCancel(cctx)
-			case w.revise != nil:
-				err = w.runRevise(cctx)
 			case w.pickedUp != nil:
 				return w.ship(ctx)
+			case w.cancel != nil:
+				err = w.runCancel(ctx)
+			case w.revise != nil:
+				err = w.runRevise(ctx)
 			}
-		}
-		if err != nil && !errors.As(err, new(*temporal.CanceledError)) {
-			return err
-		}
-		if w.state.Status == order.StatusCanceled {
-			return nil
 		}
 		if ctx.Err() != nil {
 			return w.canceledAfterApproval(ctx)
 		}
+		if err != nil || w.state.Status == order.StatusCanceled {
+			return err
+		}
 		if w.idle(ctx) && workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			in := w.in
-			in.Resume = &Resume{Lines: w.state.Lines, Total: w.state.Total, Changes: w.changes}
-			return workflow.NewContinueAsNewError(ctx, Order, in)
+			return w.continueAsNew(ctx)
 		}
 	}
+}
+
+// continueAsNew cuts a long-lived order's history short, carrying the order over.
+func (w *orderWorkflow) continueAsNew(ctx workflow.Context) error {
+	in := w.in
+	in.Resume = &Resume{Lines: w.state.Lines, Total: w.state.Total, Changes: w.changes}
+	return workflow.NewContinueAsNewError(ctx, Order, in)
 }
 
 // idle reports whether the workflow holds no request to act on, delivered signals
