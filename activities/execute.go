@@ -58,8 +58,13 @@ func activityError(err error) error {
 
 // BusinessCode returns the domain code an activity failed with, or "" when it failed
 // for another reason (timeout, cancellation, retries exhausted). Workflows use it to
-// tell a refusal, which rejects the order, from an outage.
+// tell a refusal, which rejects the order, from an outage. The code is looked for
+// along the whole chain of causes, so a refusal wrapped by a saga (a compensation
+// that was refused) or carried out of a child workflow still tells its code.
 func BusinessCode(err error) domain.Code {
+	if err == nil {
+		return ""
+	}
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) {
 		for _, c := range domain.Codes() {
@@ -67,6 +72,19 @@ func BusinessCode(err error) domain.Code {
 				return c
 			}
 		}
+		if code := BusinessCode(app.Unwrap()); code != "" {
+			return code
+		}
+	}
+	switch e := err.(type) {
+	case interface{ Unwrap() []error }:
+		for _, inner := range e.Unwrap() {
+			if code := BusinessCode(inner); code != "" {
+				return code
+			}
+		}
+	case interface{ Unwrap() error }:
+		return BusinessCode(e.Unwrap())
 	}
 	return ""
 }

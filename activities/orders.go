@@ -104,6 +104,23 @@ func (a *Orders) RejectRevision(ctx context.Context, in OrderChangeInput) error 
 	})
 }
 
+// AttentionInput names an order its saga could not carry on with, and where and why.
+type AttentionInput struct {
+	Meta    Meta
+	OrderID uuid.UUID
+	Saga    string
+	Step    string
+	Reason  domain.Code
+	Detail  string
+}
+
+// RequireAttention puts the order in NEEDS_ATTENTION: OrderAttentionRequired.
+func (a *Orders) RequireAttention(ctx context.Context, in AttentionInput) error {
+	return a.change(ctx, in.Meta, in.OrderID, func(s order.State) ([]event.Event, error) {
+		return order.RequireAttention(s, in.Saga, in.Step, in.Reason, in.Detail)
+	})
+}
+
 // ShipOrder records that the courier picked the food up: OrderShipped.
 func (a *Orders) ShipOrder(ctx context.Context, in OrderChangeInput) error {
 	return a.change(ctx, in.Meta, in.OrderID, order.Ship)

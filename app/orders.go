@@ -15,6 +15,7 @@ import (
 	"github.com/orderflow/orderflow/domain"
 	"github.com/orderflow/orderflow/domain/accounting"
 	"github.com/orderflow/orderflow/domain/consumer"
+	"github.com/orderflow/orderflow/domain/event"
 	"github.com/orderflow/orderflow/domain/kitchen"
 	"github.com/orderflow/orderflow/domain/order"
 	"github.com/orderflow/orderflow/domain/restaurant"
@@ -121,6 +122,41 @@ func (h Orders) Get(ctx context.Context, id uuid.UUID) (order.State, int64, erro
 		err = domain.Errorf(domain.CodeOrderNotFound, "order %s not found", id)
 	}
 	return s, version, err
+}
+
+// ResolveAttention resolves an order that needed attention to the status an operator
+// chose, with a note saying why. Resolving to REJECTED or CANCELED first does what a
+// dead order needs (releases the card hold, withdraws the ticket), each refused if the
+// world does not allow it (food already picked up): the operator then chooses another
+// status. The order's workflow has ended; nothing more runs for the order.
+func (h Orders) ResolveAttention(ctx context.Context, actor string, id uuid.UUID, to order.Status, note string) (order.State, error) {
+	s, _, err := h.Get(ctx, id)
+	if err != nil {
+		return s, err
+	}
+	if _, err := order.ResolveAttention(s, to, note); err != nil {
+		return s, err // refused before anything is written
+	}
+	md := eventstore.Metadata{User: actor, CorrelationID: id.String()}
+	if to == order.StatusRejected || to == order.StatusCanceled {
+		if _, err := aggregate.Execute(ctx, h.Store, aggregate.Command[accounting.State]{
+			Stream: accounting.StreamName(s.ConsumerID), Apply: (*accounting.State).Apply, Metadata: md,
+			Decide: func(a accounting.State) ([]event.Event, error) { return accounting.Reverse(a, id) },
+		}); err != nil {
+			return s, fmt.Errorf("release the card hold: %w", err)
+		}
+		if _, err := aggregate.Execute(ctx, h.Store, aggregate.Command[kitchen.State]{
+			Stream: kitchen.StreamName(id), Apply: (*kitchen.State).Apply, Metadata: md,
+			Decide: func(k kitchen.State) ([]event.Event, error) { return kitchen.Cancel(k, note) },
+		}); err != nil {
+			return s, fmt.Errorf("withdraw the ticket: %w", err)
+		}
+	}
+	res, err := aggregate.Execute(ctx, h.Store, aggregate.Command[order.State]{
+		Stream: order.StreamName(id), Apply: (*order.State).Apply, Metadata: md,
+		Decide: func(s order.State) ([]event.Event, error) { return order.ResolveAttention(s, to, note) },
+	})
+	return res.State, err
 }
 
 // update sends an update to the order's workflow and waits until it is accepted. A

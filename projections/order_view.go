@@ -56,9 +56,11 @@ type OrderView struct {
 	PendingRevision *PendingRevision `json:"pending_revision,omitempty"`
 	// LastRefusal is the last cancel or revise that was accepted (202) and then
 	// refused, with the code that says why.
-	LastRefusal     *order.ChangeRefusal `json:"last_refusal,omitempty"`
-	DeliveryAddress order.Address        `json:"delivery_address"`
-	CreatedAt       time.Time            `json:"created_at"`
+	LastRefusal *order.ChangeRefusal `json:"last_refusal,omitempty"`
+	// Attention says why the order is NEEDS_ATTENTION, and where it was.
+	Attention       *order.Attention `json:"attention,omitempty"`
+	DeliveryAddress order.Address    `json:"delivery_address"`
+	CreatedAt       time.Time        `json:"created_at"`
 }
 
 // orderView keeps order_view up to date with the order streams.
@@ -104,6 +106,7 @@ func (v OrderView) state() order.State {
 		Lines: linesOf(v.Items, v.Currency), Total: money.Money{Cents: v.TotalCents, Currency: v.Currency},
 		DeliveryAddress: v.DeliveryAddress, RejectionReason: domain.Code(v.RejectionReason),
 		RejectionDetail: v.RejectionDetail, CancelReason: v.CancelReason, LastRefusal: v.LastRefusal,
+		Attention: v.Attention,
 	}
 	if r := v.PendingRevision; r != nil {
 		s.PendingRevision = &order.Revision{Lines: linesOf(r.Items, v.Currency),
@@ -119,6 +122,7 @@ func orderViewOf(s order.State) OrderView {
 		Items: itemsOf(s.Lines), TotalCents: s.Total.Cents, Currency: s.Total.Currency,
 		RejectionReason: NullableString(s.RejectionReason), RejectionDetail: s.RejectionDetail,
 		CancelReason: s.CancelReason, DeliveryAddress: s.DeliveryAddress, LastRefusal: s.LastRefusal,
+		Attention: s.Attention,
 	}
 	if r := s.PendingRevision; r != nil {
 		v.PendingRevision = &PendingRevision{Items: itemsOf(r.Lines), TotalCents: r.Total.Cents}
@@ -150,8 +154,8 @@ func linesOf(items []OrderItem, currency string) []order.Line {
 func upsertOrder(ctx context.Context, tx pgx.Tx, v OrderView) error {
 	_, err := tx.Exec(ctx, `insert into order_view (order_id, consumer_id, restaurant_id, status, lines,
 		total_cents, currency, rejection_reason, rejection_detail, cancel_reason, pending_revision,
-		delivery_address, version, created_at, updated_at, last_refusal)
-		values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+		delivery_address, version, created_at, updated_at, last_refusal, attention)
+		values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 		on conflict (order_id) do update set consumer_id = excluded.consumer_id,
 			restaurant_id = excluded.restaurant_id, status = excluded.status, lines = excluded.lines,
 			total_cents = excluded.total_cents, currency = excluded.currency,
@@ -159,17 +163,17 @@ func upsertOrder(ctx context.Context, tx pgx.Tx, v OrderView) error {
 			cancel_reason = excluded.cancel_reason, pending_revision = excluded.pending_revision,
 			delivery_address = excluded.delivery_address, version = excluded.version,
 			created_at = excluded.created_at, updated_at = excluded.updated_at,
-			last_refusal = excluded.last_refusal
+			last_refusal = excluded.last_refusal, attention = excluded.attention
 		where order_view.version < excluded.version`,
 		v.ID, v.ConsumerID, v.RestaurantID, string(v.Status), v.Items, v.TotalCents, v.Currency,
 		string(v.RejectionReason), v.RejectionDetail, v.CancelReason, v.PendingRevision, v.DeliveryAddress,
-		v.Version, v.CreatedAt, v.UpdatedAt, v.LastRefusal)
+		v.Version, v.CreatedAt, v.UpdatedAt, v.LastRefusal, v.Attention)
 	return err
 }
 
 const selectOrder = `select order_id, consumer_id, restaurant_id, status, lines, total_cents, currency,
 	rejection_reason, rejection_detail, cancel_reason, pending_revision, delivery_address, version,
-	created_at, updated_at, last_refusal from order_view `
+	created_at, updated_at, last_refusal, attention from order_view `
 
 func scanOrder(row pgx.Row) (OrderView, error) {
 	var (
@@ -178,7 +182,7 @@ func scanOrder(row pgx.Row) (OrderView, error) {
 	)
 	err := row.Scan(&v.ID, &v.ConsumerID, &v.RestaurantID, &status, &v.Items, &v.TotalCents, &v.Currency,
 		&reason, &v.RejectionDetail, &v.CancelReason, &v.PendingRevision, &v.DeliveryAddress, &v.Version,
-		&v.CreatedAt, &v.UpdatedAt, &v.LastRefusal)
+		&v.CreatedAt, &v.UpdatedAt, &v.LastRefusal, &v.Attention)
 	if err != nil {
 		return OrderView{}, err
 	}

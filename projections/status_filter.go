@@ -10,10 +10,7 @@ import (
 // The statuses a filter may name. A filter with any other value is refused rather than
 // answered with an empty list, so a client's typo shows up as an error.
 var (
-	orderStatuses = []order.Status{
-		order.StatusApprovalPending, order.StatusApproved, order.StatusRejected, order.StatusCancelPending,
-		order.StatusCanceled, order.StatusRevisionPending, order.StatusShipped, order.StatusDelivered,
-	}
+	orderStatuses  = order.Statuses()
 	ticketStatuses = []kitchen.Status{
 		kitchen.StatusAwaitingAcceptance, kitchen.StatusAccepted, kitchen.StatusPreparing,
 		kitchen.StatusReadyForPickup, kitchen.StatusPickedUp, kitchen.StatusRejected, kitchen.StatusCanceled,

@@ -361,3 +361,22 @@ func TestPickupArrivingAsAChangeEndsIsNotLostToContinueAsNew(t *testing.T) {
 	require.Nil(t, can, "the workflow continued as new with a pickup in hand")
 	require.Equal(t, order.StatusShipped, s.orderState().Status)
 }
+
+// A compensation refused all the same (here forced: no rule refuses it) puts the order
+// in NEEDS_ATTENTION, on its stream and in Temporal, for an operator: never a log line
+// alone, never a pending order nobody looks at.
+func TestARefusedCompensationLeavesTheOrderNeedingAttention(t *testing.T) {
+	s := newStack(t, 1_000, true) // the card declines, so the ticket is withdrawn
+	_, kitchens, _ := s.real()
+	around(s, kitchenActs.CancelTicket, kitchens.CancelTicket, func(_ context.Context, in activities.TicketChangeInput, run func() error) error {
+		return temporal.NewNonRetryableApplicationError("forced", string(domain.CodeTicketAlreadyPickedUp), nil)
+	})
+	s.run()
+	o := s.requireInvariants()
+	require.True(t, o.NeedsAttention())
+	require.Equal(t, &order.Attention{Was: order.StatusApprovalPending, Saga: "CreateOrder", Step: "CancelTicket",
+		Reason: domain.CodeTicketAlreadyPickedUp, Detail: o.State.Attention.Detail}, o.State.Attention)
+	var result workflows.OrderResult
+	require.NoError(t, s.env.GetWorkflowResult(&result))
+	require.Equal(t, order.StatusNeedsAttention, result.Status)
+}

@@ -64,13 +64,14 @@ func Order(ctx workflow.Context, in PlaceOrder) (OrderResult, error) {
 	}
 	if in.Resume == nil {
 		if err := w.create(ctx); err != nil {
+			err = w.stopped(ctx, err)
 			return w.result(), err
 		}
 	}
 	if w.state.Status != order.StatusApproved {
 		return w.result(), nil
 	}
-	err := w.serve(ctx)
+	err := w.stopped(ctx, w.serve(ctx))
 	return w.result(), err
 }
 

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/domain"
 	"github.com/orderflow/orderflow/domain/order"
 	"github.com/orderflow/orderflow/workflows"
@@ -72,6 +73,24 @@ func TestCardDeclinedCompensatesInReverseOrder(t *testing.T) {
 			require.Equal(t, []string{"ReverseCard", "CancelTicket"}, s.progress(t).Compensations)
 		})
 	}
+}
+
+// The sagas only compensate with what no rule refuses; should a compensation be
+// refused all the same, the order is put in NEEDS_ATTENTION for an operator, with the
+// saga, the step and the code, and the remaining compensations still run.
+func TestARefusedCompensationPutsTheOrderInNeedsAttention(t *testing.T) {
+	s := newScript(t)
+	s.answer("AuthorizeCard", refuse(domain.CodeInsufficientCredit))
+	s.answer("ReverseCard", refuse(domain.CodeAccountNotFound))
+	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
+
+	require.Equal(t, order.StatusNeedsAttention, s.result(t).Status)
+	require.Equal(t, steps(throughAuthorization, []string{"ReverseCard", "CancelTicket", "RequireAttention"}), s.ran())
+	attention := s.input("RequireAttention").(activities.AttentionInput)
+	require.Equal(t, "CreateOrder", attention.Saga)
+	require.Equal(t, "ReverseCard", attention.Step)
+	require.Equal(t, domain.CodeAccountNotFound, attention.Reason)
+	require.Equal(t, order.StatusNeedsAttention, s.progress(t).Status)
 }
 
 func TestRestaurantRejectsTheTicket(t *testing.T) {

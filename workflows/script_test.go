@@ -38,6 +38,7 @@ type script struct {
 	env     *testsuite.TestWorkflowEnvironment
 	mu      sync.Mutex
 	steps   []string
+	inputs  map[string]any
 	answers map[string][]error
 	slow    map[string]time.Duration
 }
@@ -51,7 +52,7 @@ func newScript(t *testing.T, slow ...map[string]time.Duration) *script {
 	env.RegisterWorkflow(workflows.Order)
 	env.RegisterWorkflow(workflows.CancelOrder)
 	env.RegisterWorkflow(workflows.ReviseOrder)
-	s := &script{env: env, answers: map[string][]error{}, slow: map[string]time.Duration{}}
+	s := &script{env: env, inputs: map[string]any{}, answers: map[string][]error{}, slow: map[string]time.Duration{}}
 	for _, m := range slow {
 		maps.Copy(s.slow, m)
 	}
@@ -66,6 +67,7 @@ func newScript(t *testing.T, slow ...map[string]time.Duration) *script {
 	on(s, orderActs.ConfirmRevision)
 	on(s, orderActs.RejectRevision)
 	on(s, orderActs.ShipOrder)
+	on(s, orderActs.RequireAttention)
 	on(s, consumerActs.VerifyConsumer)
 	on(s, kitchenActs.CreateTicket)
 	on(s, kitchenActs.AcceptTicket)
@@ -88,6 +90,7 @@ func on[In any](s *script, activity func(context.Context, In) error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.steps = append(s.steps, step)
+		s.inputs[step] = in
 		if queued := s.answers[step]; len(queued) > 0 {
 			s.answers[step] = queued[1:]
 			return queued[0]
@@ -99,6 +102,13 @@ func on[In any](s *script, activity func(context.Context, In) error) {
 // answer scripts the next results of a step; after them it succeeds.
 func (s *script) answer(step string, results ...error) {
 	s.answers[step] = append(s.answers[step], results...)
+}
+
+// input is what the step was last called with.
+func (s *script) input(step string) any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inputs[step]
 }
 
 func (s *script) ran() []string {

@@ -147,4 +147,6 @@ func RegisterEvents(r *event.Registry) {
 	event.Register[OrderRevisionRejected](r)
 	event.Register[OrderShipped](r)
 	event.Register[OrderDelivered](r)
+	event.Register[OrderAttentionRequired](r)
+	event.Register[OrderAttentionResolved](r)
 }

@@ -37,6 +37,8 @@ var (
 	revisionRejected = order.OrderRevisionRejected{OrderID: orderID, Reason: domain.CodeInsufficientCredit, Detail: "no credit"}
 	shipped          = order.OrderShipped{OrderID: orderID}
 	delivered        = order.OrderDelivered{OrderID: orderID}
+	attention        = order.OrderAttentionRequired{OrderID: orderID, Status: order.StatusCancelPending, Saga: "CancelOrder",
+		Step: "ReverseCard", Reason: domain.CodeAccountNotFound, Detail: "account not found"}
 )
 
 // histories reaches each status.
@@ -50,6 +52,7 @@ var histories = map[order.Status][]event.Event{
 	order.StatusRevisionPending: {created, approved, proposed},
 	order.StatusShipped:         {created, approved, shipped},
 	order.StatusDelivered:       {created, approved, shipped, delivered},
+	order.StatusNeedsAttention:  {created, approved, cancelRequested, attention},
 }
 
 func eur(c int64) money.Money { return money.Money{Cents: c, Currency: "EUR"} }

@@ -24,6 +24,12 @@ const (
 	StatusDelivered       Status = "DELIVERED"
 )
 
+// Statuses lists every status an order can be in.
+func Statuses() []Status {
+	return []Status{StatusApprovalPending, StatusApproved, StatusRejected, StatusCancelPending, StatusCanceled,
+		StatusRevisionPending, StatusShipped, StatusDelivered, StatusNeedsAttention}
+}
+
 // Terminal reports whether no further transition can leave the status.
 func (s Status) Terminal() bool {
 	return s == StatusRejected || s == StatusCanceled || s == StatusDelivered
@@ -50,6 +56,8 @@ type State struct {
 	CancelReason    string
 	// PendingRevision is set while REVISION_PENDING.
 	PendingRevision *Revision
+	// Attention is set while NEEDS_ATTENTION: why, and where the order was.
+	Attention *Attention
 	// LastRefusal is the last cancel or revise request that was accepted and then
 	// refused, so that a client told "accepted" (202) can read how it ended.
 	LastRefusal *ChangeRefusal
@@ -110,5 +118,10 @@ func (s *State) Apply(e event.Event) {
 		s.Status = StatusShipped
 	case OrderDelivered:
 		s.Status = StatusDelivered
+	case OrderAttentionRequired:
+		s.Attention = &Attention{Was: e.Status, Saga: e.Saga, Step: e.Step, Reason: e.Reason, Detail: e.Detail}
+		s.Status = StatusNeedsAttention
+	case OrderAttentionResolved:
+		s.Status, s.Attention = e.Status, nil
 	}
 }

@@ -76,6 +76,9 @@ var samples = []event.Event{
 	order.OrderRevisionRejected{OrderID: id2, Reason: domain.CodeInsufficientCredit, Detail: "no credit"},
 	order.OrderShipped{OrderID: id2},
 	order.OrderDelivered{OrderID: id2},
+	order.OrderAttentionRequired{OrderID: id2, Status: order.StatusCancelPending, Saga: "CancelOrder", Step: "ReverseCard",
+		Reason: domain.CodeAccountNotFound, Detail: "account not found"},
+	order.OrderAttentionResolved{OrderID: id2, Status: order.StatusCanceled, Note: "refunded by hand"},
 }
 
 func TestEveryRegisteredEventHasASample(t *testing.T) {

@@ -33,11 +33,6 @@ import (
 	"github.com/orderflow/orderflow/domain/order"
 )
 
-// statusNeedsAttention is the status of an order whose compensation could not run and
-// that waits for an operator. It is defined here until package order declares it; the
-// value is the one the order package will use.
-const statusNeedsAttention order.Status = "NEEDS_ATTENTION"
-
 // Rule names a checked invariant. The names are stable: they are what the verify
 // command prints and what tests match on.
 type Rule string
@@ -113,7 +108,7 @@ type Order struct {
 }
 
 // NeedsAttention reports whether the order waits for an operator.
-func (o Order) NeedsAttention() bool { return o.State.Status == statusNeedsAttention }
+func (o Order) NeedsAttention() bool { return o.State.Status == order.StatusNeedsAttention }
 
 // Options says what kind of system is checked.
 type Options struct {
@@ -130,7 +125,7 @@ func Check(o Order, opts Options) []Violation {
 	c := checker{id: o.ID}
 	status := o.State.Status
 	switch {
-	case status == statusNeedsAttention:
+	case status == order.StatusNeedsAttention:
 		return nil
 	case status == "":
 		if opts.Settled {

@@ -1,0 +1,110 @@
+package app_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orderflow/orderflow/aggregate"
+	"github.com/orderflow/orderflow/app"
+	"github.com/orderflow/orderflow/domain"
+	"github.com/orderflow/orderflow/domain/accounting"
+	"github.com/orderflow/orderflow/domain/event"
+	"github.com/orderflow/orderflow/domain/kitchen"
+	"github.com/orderflow/orderflow/domain/money"
+	"github.com/orderflow/orderflow/domain/order"
+	"github.com/orderflow/orderflow/domain/registry"
+	"github.com/orderflow/orderflow/eventstore"
+	"github.com/orderflow/orderflow/internal/invariants"
+	"github.com/orderflow/orderflow/internal/pgtest"
+)
+
+// stuck writes the streams of an order whose cancel saga stopped after withdrawing
+// nothing: approved, the card held, the ticket accepted, then NEEDS_ATTENTION.
+func stuck(t *testing.T, ticket ...func(kitchen.State) ([]event.Event, error)) (aggregate.Store, uuid.UUID) {
+	t.Parallel()
+	schema := pgtest.NewSchema(t, eventstore.Migrate)
+	events := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
+	t.Cleanup(events.Close)
+	st := aggregate.Store{Events: events, Registry: registry.New()}
+	ctx := context.Background()
+	consumerID, orderID := uuid.New(), uuid.New()
+	total := money.Money{Cents: 1_800, Currency: "EUR"}
+	_, err := app.Consumers{Store: st}.Register(ctx, "admin:test", app.RegisterConsumer{ID: consumerID, Name: "Ada",
+		Email: "ada@example.com", CreditLimit: money.Money{Cents: 10_000, Currency: "EUR"}, CardLast4: "4242"})
+	require.NoError(t, err)
+	lines := []order.Line{{MenuItemID: "pho", Name: "Pho", Quantity: 2, UnitPrice: money.Money{Cents: 900, Currency: "EUR"}, Total: total}}
+	run := func(stream string, decide func() ([]event.Event, error)) {
+		evs, err := decide()
+		require.NoError(t, err)
+		data := make([]eventstore.EventData, len(evs))
+		for i, e := range evs {
+			raw, err := st.Registry.Encode(e)
+			require.NoError(t, err)
+			data[i] = eventstore.EventData{ID: uuid.New(), Type: e.EventType(), SchemaVersion: e.SchemaVersion(), Data: raw}
+		}
+		_, err = events.Append(ctx, stream, eventstore.Any(), data...)
+		require.NoError(t, err)
+	}
+	run(order.StreamName(orderID), func() ([]event.Event, error) {
+		return []event.Event{
+			order.OrderCreated{OrderID: orderID, ConsumerID: consumerID, RestaurantID: uuid.New(), Lines: lines, Total: total,
+				DeliveryAddress: order.Address{Street: "1 Main St", City: "Springfield", Zip: "12345"}},
+			order.OrderApproved{OrderID: orderID},
+			order.OrderCancelRequested{OrderID: orderID},
+			order.OrderAttentionRequired{OrderID: orderID, Status: order.StatusCancelPending, Saga: "CancelOrder",
+				Step: "CancelTicket", Reason: domain.CodeServiceUnavailable, Detail: "injected"},
+		}, nil
+	})
+	run(accounting.StreamName(consumerID), func() ([]event.Event, error) {
+		return []event.Event{accounting.CreditCardAuthorized{ConsumerID: consumerID, OrderID: orderID, Amount: total}}, nil
+	})
+	steps := append([]func(kitchen.State) ([]event.Event, error){
+		func(kitchen.State) ([]event.Event, error) {
+			return kitchen.Create(kitchen.State{}, kitchen.CreateCommand{OrderID: orderID, RestaurantID: uuid.New(),
+				Lines: []kitchen.Line{{MenuItemID: "pho", Name: "Pho", Quantity: 2}}})
+		}, kitchen.Accept}, ticket...)
+	for _, decide := range steps {
+		_, err := aggregate.Execute(ctx, st, aggregate.Command[kitchen.State]{Stream: kitchen.StreamName(orderID),
+			Apply: (*kitchen.State).Apply, Decide: decide})
+		require.NoError(t, err)
+	}
+	return st, orderID
+}
+
+// Resolving to CANCELED releases the hold and withdraws the ticket, then records the
+// operator's resolution: the streams agree again.
+func TestResolvingAnOrderToCanceledReleasesWhatItHeld(t *testing.T) {
+	st, id := stuck(t)
+	s, err := app.Orders{Store: st}.ResolveAttention(context.Background(), "operator:ops", id, order.StatusCanceled, "refunded, kitchen told")
+	require.NoError(t, err)
+	require.Equal(t, order.StatusCanceled, s.Status)
+	o, err := invariants.Load(context.Background(), st, id)
+	require.NoError(t, err)
+	require.Empty(t, invariants.Check(o, invariants.Options{Settled: true}))
+	require.Equal(t, kitchen.StatusCanceled, o.Ticket.Status)
+}
+
+// Food already picked up cannot be withdrawn: resolving to CANCELED is refused and the
+// order stays NEEDS_ATTENTION, for the operator to resolve it as SHIPPED.
+func TestResolvingToCanceledAfterThePickupIsRefused(t *testing.T) {
+	st, id := stuck(t, kitchen.StartPreparing, kitchen.MarkReady, kitchen.PickUp)
+	orders := app.Orders{Store: st}
+	_, err := orders.ResolveAttention(context.Background(), "operator:ops", id, order.StatusCanceled, "refund")
+	require.ErrorIs(t, err, domain.ErrTicketAlreadyPickedUp)
+	s, _, err := orders.Get(context.Background(), id)
+	require.NoError(t, err)
+	require.Equal(t, order.StatusNeedsAttention, s.Status)
+
+	s, err = orders.ResolveAttention(context.Background(), "operator:ops", id, order.StatusShipped, "the courier had it")
+	require.NoError(t, err)
+	require.Equal(t, order.StatusShipped, s.Status)
+}
+
+func TestOnlyStableStatusesResolveAnOrder(t *testing.T) {
+	st, id := stuck(t)
+	_, err := app.Orders{Store: st}.ResolveAttention(context.Background(), "operator:ops", id, order.StatusCancelPending, "x")
+	require.ErrorIs(t, err, domain.ErrValidation)
+}
