@@ -26,6 +26,9 @@ type folding[S, V any] struct {
 	unfold   func(V) (S, rowMeta)
 	render   func(S, rowMeta) V
 	save     func(ctx context.Context, tx pgx.Tx, v V) error
+	// selectAll and scan read every row, for comparing the table with a replay.
+	selectAll string
+	scan      func(pgx.Row) (V, error)
 }
 
 // rowMeta is what every folded row records besides the state.

@@ -53,7 +53,9 @@ var kitchenTickets = folding[kitchen.State, TicketView]{
 		v.ID, v.Version, v.CreatedAt, v.UpdatedAt = m.ID, m.Version, m.CreatedAt, m.UpdatedAt
 		return v
 	},
-	save: upsertTicket,
+	save:      upsertTicket,
+	selectAll: selectTicket,
+	scan:      scanTicket,
 }
 
 func kitchenTicketsHandler(reg *event.Registry, log *slog.Logger) eventstore.Handler {

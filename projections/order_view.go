@@ -78,7 +78,9 @@ var orderView = folding[order.State, OrderView]{
 		v.ID, v.Version, v.CreatedAt, v.UpdatedAt = m.ID, m.Version, m.CreatedAt, m.UpdatedAt
 		return v
 	},
-	save: upsertOrder,
+	save:      upsertOrder,
+	selectAll: selectOrder,
+	scan:      scanOrder,
 }
 
 func orderViewHandler(reg *event.Registry, log *slog.Logger) eventstore.Handler {

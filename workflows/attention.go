@@ -22,6 +22,7 @@ func (w *orderWorkflow) stopped(ctx workflow.Context, err error) error {
 		workflow.IsContinueAsNewError(err) {
 		return err
 	}
+	w.closing = true
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	code, detail := reasonOf(err)
 	step := ""

@@ -54,6 +54,9 @@ func (w *orderWorkflow) create(ctx workflow.Context) error {
 	err = mustStep(ctx, TaskQueueOrders, orderService.ApproveOrder,
 		activities.OrderChangeInput{Meta: w.meta("ApproveOrder"), OrderID: w.state.ID})
 	w.approving = false
+	if err != nil && legacySteps(ctx) {
+		return w.abandon(ctx, s, err)
+	}
 	if err != nil {
 		return err // only this workflow writes the order: a refusal here is a bug
 	}
@@ -123,7 +126,7 @@ func (w *orderWorkflow) awaitRestaurant(ctx workflow.Context) error {
 	if err := w.interrupted(ctx)(); err != nil {
 		return err
 	}
-	if !answered && w.decision == nil {
+	if !answered && (w.decision == nil || legacySteps(ctx)) {
 		return domain.Errorf(domain.CodeRestaurantTimeout, "the restaurant did not answer within %s", timeout)
 	}
 	d := w.decision
@@ -145,6 +148,7 @@ func (w *orderWorkflow) awaitRestaurant(ctx workflow.Context) error {
 // workflow was canceled, REJECTED with the failing step's code otherwise. A canceled
 // workflow still ends canceled once its compensations have run.
 func (w *orderWorkflow) abandon(ctx workflow.Context, s *saga, cause error) error {
+	w.closing = true
 	if err := s.compensate(ctx); err != nil {
 		return err
 	}

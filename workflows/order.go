@@ -93,6 +93,10 @@ type orderWorkflow struct {
 	ticketOpen bool
 	// approving is true while the approval step runs.
 	approving bool
+	// closing is true once the workflow is ending the order (rejecting, canceling,
+	// flagging it): a request accepted then would be acted on by nobody, so the
+	// validators refuse it.
+	closing bool
 }
 
 func newOrderWorkflow(in PlaceOrder) *orderWorkflow {

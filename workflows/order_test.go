@@ -413,3 +413,18 @@ func TestResumedOrderServesChangesWithoutRecreating(t *testing.T) {
 	require.Equal(t, order.StatusCanceled, s.result(t).Status)
 	require.Empty(t, s.ran(), "no create saga step ran again")
 }
+
+// A cancel sent while a rejected order's RejectOrder step runs would be acted on by
+// nobody: it is refused (409), never accepted and dropped.
+func TestCancelWhileTheOrderIsBeingRejectedIsRefused(t *testing.T) {
+	s := newScript(t, map[string]time.Duration{"RejectOrder": time.Minute})
+	s.answer("AuthorizeCard", refuse(domain.CodeInsufficientCredit))
+	var answer func() error
+	s.at(30*time.Second, func() {
+		answer = s.update(workflows.UpdateCancel, workflows.CancelRequest{User: "consumer:c1", Reason: "too slow"})
+	})
+	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
+	require.True(t, s.env.IsWorkflowCompleted())
+	requireRefused(t, answer(), domain.CodeInvalidStateTransition)
+	require.Equal(t, order.StatusRejected, s.result(t).Status)
+}

@@ -93,6 +93,8 @@ func (w *orderWorkflow) checkCancel(r CancelRequest) error {
 		return err // the saga's steps would refuse it after the request was accepted
 	}
 	switch {
+	case w.closing:
+		return closing(w.state)
 	case w.foodLeft():
 		return pickedUp(w.state, domain.CodeTicketAlreadyPickedUp)
 	case w.cancel != nil || w.revise != nil:
@@ -126,6 +128,9 @@ func (w *orderWorkflow) requestRevise(_ workflow.Context, r ReviseRequest) error
 // revision prices the requested change with the order's own unit prices and checks
 // that the order may take it now.
 func (w *orderWorkflow) revision(r ReviseRequest) (order.Revision, error) {
+	if w.closing {
+		return order.Revision{}, closing(w.state)
+	}
 	if w.foodLeft() {
 		return order.Revision{}, pickedUp(w.state, domain.CodeTicketNotRevisable)
 	}
@@ -172,6 +177,10 @@ func (w *orderWorkflow) decideTicket(_ workflow.Context, d TicketDecision) error
 
 func busy(s order.State) error {
 	return domain.Errorf(domain.CodeInvalidStateTransition, "order %s is %s: another change is in progress", s.ID, s.Status)
+}
+
+func closing(s order.State) error {
+	return domain.Errorf(domain.CodeInvalidStateTransition, "order %s is being ended by its saga", s.ID)
 }
 
 func pickedUp(s order.State, code domain.Code) error {

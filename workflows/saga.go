@@ -51,7 +51,9 @@ func (s *saga) compensate(ctx workflow.Context) error {
 	var failed []error
 	for i := len(s.compensations) - 1; i >= 0; i-- {
 		c := s.compensations[i]
-		if err := c.run(ctx); err != nil {
+		if err := c.run(ctx); err != nil && legacySteps(ctx) {
+			workflow.GetLogger(ctx).Error("compensation failed", "compensation", c.name, "error", err)
+		} else if err != nil {
 			failed = append(failed, temporal.NewNonRetryableApplicationError(
 				"compensation "+c.name+" was refused: "+err.Error(), "CompensationRefused", err))
 		}
@@ -112,6 +114,9 @@ func newChangeSaga(ctx workflow.Context, name string, orderID uuid.UUID, status 
 func (s *saga) refused(ctx workflow.Context, cause error) (ChangeResult, error) {
 	if err := s.compensate(ctx); err != nil {
 		return ChangeResult{}, err
+	}
+	if legacySteps(ctx) && ctx.Err() != nil {
+		return ChangeResult{}, temporal.NewCanceledError("the change was canceled")
 	}
 	code, detail := reasonOf(cause)
 	s.progress.RejectionReason = code

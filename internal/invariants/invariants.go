@@ -154,6 +154,8 @@ type Report struct {
 	Streams int   `json:"streams,omitempty"`
 	Events  int64 `json:"events,omitempty"`
 	Orders  int   `json:"orders"`
+	// ByStatus counts the orders by status.
+	ByStatus map[order.Status]int `json:"by_status"`
 	// NeedsAttention lists the orders an operator owns: not violations, but to be
 	// looked at.
 	NeedsAttention []uuid.UUID `json:"needs_attention"`
@@ -188,9 +190,10 @@ func CheckOrders(orders []Order, opts Options) Report {
 // report checks orders and accounts (by consumer id). A hold for an order not among
 // orders is a violation when reportUnknown.
 func report(orders []Order, accounts map[uuid.UUID]accounting.State, opts Options, reportUnknown bool) Report {
-	r := Report{Orders: len(orders), NeedsAttention: []uuid.UUID{}, Violations: []Violation{}}
+	r := Report{Orders: len(orders), ByStatus: map[order.Status]int{}, NeedsAttention: []uuid.UUID{}, Violations: []Violation{}}
 	statuses := make(map[uuid.UUID]order.Status, len(orders))
 	for _, o := range orders {
+		r.ByStatus[o.State.Status]++
 		if o.NeedsAttention() {
 			r.NeedsAttention = append(r.NeedsAttention, o.ID)
 		}

@@ -52,8 +52,19 @@ func Load(ctx context.Context, st aggregate.Store, orderID uuid.UUID) (Order, er
 // event that does not decode stops Verify with an error naming its stream and position.
 func Verify(ctx context.Context, st aggregate.Store, opts Options) (Report, error) {
 	var r Report
-	err := inSnapshot(ctx, st.Events, func(tx pgx.Tx) error {
-		f := newFolder(st.Registry)
+	err := inSnapshot(ctx, st.Events, func(tx pgx.Tx) (err error) {
+		r, err = VerifyIn(ctx, tx, st.Registry, opts)
+		return err
+	})
+	return r, err
+}
+
+// VerifyIn is Verify in a transaction of the caller's, which should be a
+// repeatable-read snapshot (so that other checks can share it).
+func VerifyIn(ctx context.Context, tx pgx.Tx, reg *event.Registry, opts Options) (Report, error) {
+	var r Report
+	err := func() error {
+		f := newFolder(reg)
 		rows, _ := tx.Query(ctx, `select stream_name, category, stream_position, event_type, schema_version,
 			case when category = any($1) then data end
 			from events order by stream_name, stream_position`, foldedCategories)
@@ -85,7 +96,7 @@ func Verify(ctx context.Context, st aggregate.Store, opts Options) (Report, erro
 		all := make([]Violation, 0, len(g.out)+len(dups)+len(r.Violations)) // [] rather than null in JSON
 		r.Violations = append(append(append(all, g.out...), dups...), r.Violations...)
 		return nil
-	})
+	}()
 	return r, err
 }
 
