@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // Client calls the API at BaseURL (e.g. http://127.0.0.1:8080) with a bearer token.
@@ -18,6 +19,8 @@ type Client struct {
 	BaseURL string
 	Token   string
 	HTTP    *http.Client
+	// PollInterval is how often WaitForOrder reads the order: 100ms when zero.
+	PollInterval time.Duration
 }
 
 // As is the same client acting with another token.

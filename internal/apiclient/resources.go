@@ -108,6 +108,16 @@ type Order struct {
 	RejectionReason *string `json:"rejection_reason"`
 	Version         int64   `json:"version"`
 	UpdatedAt       string  `json:"updated_at"`
+	// LastRefusal is the last cancel or revise that was accepted (202) and then
+	// refused; nil when none.
+	LastRefusal *Refusal `json:"last_refusal"`
+}
+
+// Refusal is a change request that was accepted and then could not be carried out.
+type Refusal struct {
+	Change string `json:"change"` // cancel or revise
+	Reason string `json:"reason"` // the error code
+	Detail string `json:"detail"`
 }
 
 // Line is a line of an order's read model.
@@ -139,10 +149,14 @@ func (c *Client) WaitForOrder(ctx context.Context, id string, timeout time.Durat
 		if time.Now().After(deadline) {
 			return o, fmt.Errorf("order %s: still %q after %s", id, o.Status, timeout)
 		}
+		interval := c.PollInterval
+		if interval <= 0 {
+			interval = 100 * time.Millisecond
+		}
 		select {
 		case <-ctx.Done():
 			return o, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(interval):
 		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"net/url"
 	"os"
 	"testing"
 	"time"
@@ -87,4 +89,17 @@ func randomSuffix() string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// URL is a connection string whose connections use the schema, for a process or a
+// command under test that connects by itself.
+func (s Schema) URL() string {
+	u, err := url.Parse(URL())
+	if err != nil {
+		panic(fmt.Sprintf("pgtest: %s: %v", URL(), err))
+	}
+	q := u.Query()
+	q.Set("search_path", s.Name)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
