@@ -1,5 +1,5 @@
 // Command orderflow runs every part of orderflow: `orderflow api|worker|projector|
-// migrate|token|projections rebuild|orders resolve|verify`. Each flag mirrors an environment variable
+// migrate|token|projections rebuild|orders resolve|verify|load`. Each flag mirrors an environment variable
 // (listed in its help), so the same binary is configured the same way by hand, by
 // `make dev` and by docker-compose.
 package main
@@ -39,6 +39,6 @@ func rootCommand() *cobra.Command {
 	root.PersistentFlags().StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json (LOG_FORMAT)")
 	root.AddCommand(apiCommand(&cfg), workerCommand(&cfg), projectorCommand(&cfg), projectionsCommand(&cfg),
 		migrateCommand(&cfg), tokenCommand(&cfg), devCommand(&cfg), demoCommand(&cfg), ordersCommand(&cfg),
-		verifyCommand(&cfg))
+		verifyCommand(&cfg), loadCommand(&cfg))
 	return root
 }

@@ -23,6 +23,8 @@ type Postgres struct {
 	bin     string
 	runAs   []string
 	out     io.Writer
+	options string // the server's command-line options: port, socket directory, address
+	logFile string
 }
 
 // ErrNoPostgres says neither a database nor PostgreSQL's server binaries were found.
@@ -60,9 +62,10 @@ func StartPostgres(ctx context.Context, dir string, port int, out io.Writer) (*P
 		// A dev stack that was killed left it running: start afresh.
 		_ = p.run("pg_ctl", "-D", p.dataDir, "-m", "fast", "-w", "stop")
 	}
-	options := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1", port, dir)
-	if err := p.run("pg_ctl", "-D", p.dataDir, "-l", filepath.Join(dir, "postgres.log"), "-o", options, "-w", "start"); err != nil {
-		return nil, fmt.Errorf("pg_ctl start (see %s): %w", filepath.Join(dir, "postgres.log"), err)
+	p.options = fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1", port, dir)
+	p.logFile = filepath.Join(dir, "postgres.log")
+	if err := p.run("pg_ctl", "-D", p.dataDir, "-l", p.logFile, "-o", p.options, "-w", "start"); err != nil {
+		return nil, fmt.Errorf("pg_ctl start (see %s): %w", p.logFile, err)
 	}
 	if err := p.createDatabase(ctx, port); err != nil {
 		_ = p.Stop()
@@ -74,6 +77,15 @@ func StartPostgres(ctx context.Context, dir string, port int, out io.Writer) (*P
 // Stop shuts the cluster down; its data stays for the next start.
 func (p *Postgres) Stop() error {
 	return p.run("pg_ctl", "-D", p.dataDir, "-m", "fast", "-w", "stop")
+}
+
+// Restart stops the cluster (fast: open connections are cut, running transactions
+// rolled back) and starts it again, as a database failover or a reboot does.
+func (p *Postgres) Restart() error {
+	if err := p.run("pg_ctl", "-D", p.dataDir, "-l", p.logFile, "-o", p.options, "-m", "fast", "-w", "restart"); err != nil {
+		return fmt.Errorf("pg_ctl restart (see %s): %w", p.logFile, err)
+	}
+	return nil
 }
 
 func (p *Postgres) runAsPostgresUser(dir string) error {

@@ -21,8 +21,16 @@ type Process struct {
 // so that Stop reaches its children too, and sent SIGTERM by the kernel if we die
 // without stopping it (killed -9), so that it never outlives us.
 func start(name string, out io.Writer, path string, args ...string) (*Process, error) {
+	return StartProcess(name, out, nil, path, args...)
+}
+
+// StartProcess is start with env added to this process's environment.
+func StartProcess(name string, out io.Writer, env []string, path string, args ...string) (*Process, error) {
 	cmd := exec.Command(path, args...)
 	cmd.Stdout, cmd.Stderr = out, out
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -31,6 +39,13 @@ func start(name string, out io.Writer, path string, args ...string) (*Process, e
 	go func() { p.err = cmd.Wait(); close(p.done) }()
 	return p, nil
 }
+
+// Name is what the process was started as.
+func (p *Process) Name() string { return p.name }
+
+// Signal sends sig to the process's group: SIGKILL to crash it, SIGSTOP and SIGCONT
+// to freeze and thaw it.
+func (p *Process) Signal(sig syscall.Signal) error { return syscall.Kill(-p.cmd.Process.Pid, sig) }
 
 // Exited is closed when the process has ended.
 func (p *Process) Exited() <-chan struct{} { return p.done }

@@ -44,10 +44,10 @@ type Report struct {
 	ErrorsByKind map[string]int `json:"errors_by_kind"`
 	// Errors are the first MaxErrors failures, with their orders.
 	Errors []OrderError `json:"errors,omitempty"`
-	// RetriesByKind counts transient answers that the load retried and got past:
-	// transport errors, timeouts, 429, 5xx, and 409s that say to retry (a concurrent
-	// modification, an idempotency key in flight). They do not fail a run; a failed
-	// order's last one is in ErrorsByKind.
+	// RetriesByKind counts the transient failures the load retried: transport errors,
+	// timeouts, 429, 5xx, and 409s that say to retry (a concurrent modification, an
+	// idempotency key in flight). A retry does not fail an order; an order whose
+	// retries ran out of time fails with its last one in ErrorsByKind.
 	RetriesByKind map[string]int `json:"retries_by_kind"`
 }
 
@@ -135,13 +135,18 @@ func (r Report) WriteText(w io.Writer) error {
 		pacing = fmt.Sprintf("rate %g/s", r.Rate)
 	}
 	fmt.Fprintf(tw, "mix\t%s (%s)\n", r.Mix, pacing)
-	fmt.Fprintf(tw, "placed\t%d in %.1fs\n", r.Placed, r.ElapsedSeconds)
+	fmt.Fprintf(tw, "elapsed\t%.1fs\n", r.ElapsedSeconds)
+	fmt.Fprintf(tw, "placed\t%d\n", r.Placed)
 	fmt.Fprintf(tw, "settled\t%d (%.1f orders/s)\n", r.Settled, r.SettledPerSecond)
 	for _, s := range sortedKeys(r.SettledByStatus) {
 		fmt.Fprintf(tw, "  %s\t%d\n", s, r.SettledByStatus[s])
 	}
-	fmt.Fprintf(tw, "latency\tp50 %s  p90 %s  p99 %s  max %s  (POST to settled, %d orders)\n",
-		msString(r.Latency.P50), msString(r.Latency.P90), msString(r.Latency.P99), msString(r.Latency.Max), r.Latency.Count)
+	if l := r.Latency; l.Count > 0 {
+		fmt.Fprintf(tw, "latency\tp50 %s  p90 %s  p99 %s  max %s  (POST to settled, %d orders)\n",
+			msString(l.P50), msString(l.P90), msString(l.P99), msString(l.Max), l.Count)
+	} else {
+		fmt.Fprintln(tw, "latency\t- (no order settled)")
+	}
 	fmt.Fprintln(tw)
 	fmt.Fprintln(tw, "KIND\tPLACED\tSETTLED\tFAILED\tP50\tP99\tOUTCOMES")
 	for _, k := range Kinds {
@@ -153,8 +158,11 @@ func (r Report) WriteText(w io.Writer) error {
 		for _, o := range sortedKeys(kr.Outcomes) {
 			outcomes = append(outcomes, fmt.Sprintf("%s ×%d", o, kr.Outcomes[o]))
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\n", k, kr.Placed, kr.Settled, kr.Failed,
-			msString(kr.Latency.P50), msString(kr.Latency.P99), strings.Join(outcomes, ", "))
+		p50, p99 := "-", "-"
+		if kr.Latency.Count > 0 {
+			p50, p99 = msString(kr.Latency.P50), msString(kr.Latency.P99)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\n", k, kr.Placed, kr.Settled, kr.Failed, p50, p99, strings.Join(outcomes, ", "))
 	}
 	fmt.Fprintln(tw)
 	if len(r.ErrorsByKind) == 0 {
@@ -166,7 +174,7 @@ func (r Report) WriteText(w io.Writer) error {
 		}
 	}
 	if len(r.RetriesByKind) > 0 {
-		fmt.Fprintln(tw, "retried\t(transient, recovered)")
+		fmt.Fprintln(tw, "retried\t(transient failures, sent again)")
 		for _, k := range sortedKeys(r.RetriesByKind) {
 			fmt.Fprintf(tw, "  %s\t%d\n", k, r.RetriesByKind[k])
 		}
