@@ -15,6 +15,10 @@ test: $(TEMPORAL) ## run every test (unit, PostgreSQL, Temporal) with the race d
 	scripts/require-postgres.sh
 	$(GO) test -race -count=1 -timeout 30m ./...
 
+.PHONY: chaos
+chaos: $(TEMPORAL) ## run the chaos suite: the stack as separate processes under load, with faults, each scenario ending in orderflow verify
+	$(GO) test -tags chaos -count=1 -timeout 15m -v -run 'TestChaos' ./chaos/
+
 .PHONY: lint
 lint: ## gofmt and go vet
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \

@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
-	"testing"
 	"time"
 
 	"github.com/orderflow/orderflow/internal/devstack"
