@@ -129,7 +129,7 @@ func run(t *testing.T, sc scenario) {
 			require.NoError(t, loadErrs[i], "the load against %s", stack.apiURLs[i])
 		}
 	}
-	v, raw, err := stack.verify(ctx)
+	v, raw, err := stack.settle(ctx, time.Minute)
 	t.Logf("faults injected:\n  %s", strings.Join(did, "\n  "))
 	t.Logf("orders placed %d, settled %v in %.0fs; verify over the whole store: %d orders %v, %d violations, %d read model mismatches, %d needing attention (%.2fs)",
 		placed, settled, time.Since(start).Seconds(), v.Orders, v.ByStatus, len(v.Violations), len(v.Mismatches), len(v.NeedsAttention), v.Seconds)
@@ -143,6 +143,24 @@ func run(t *testing.T, sc scenario) {
 			continue
 		}
 		require.Zero(t, r.Failed, "the load against %s: %v", stack.apiURLs[i], r.Errors)
+	}
+}
+
+// settle runs verify until no order is pending any more (the last faults may have
+// started a saga after the load saw its order settled: a cancel from Temporal) or
+// within expires, and returns the last report.
+func (c *cluster) settle(ctx context.Context, within time.Duration) (verification, []byte, error) {
+	deadline := time.Now().Add(within)
+	for {
+		v, raw, err := c.verify(ctx)
+		pending := len(v.Violations) > 0
+		for _, x := range v.Violations {
+			pending = pending && x.Rule == "settled"
+		}
+		if err == nil || !pending || time.Now().After(deadline) {
+			return v, raw, err
+		}
+		time.Sleep(time.Second)
 	}
 }
 
