@@ -227,15 +227,21 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // killWorkers kills a worker with SIGKILL every 3 s, activities in flight or not,
 // and starts it again a second later: one is always left.
 func killWorkers(ctx context.Context, t *testing.T, c *cluster, did func(string, ...any)) {
+	killInTurn(ctx, t, c, c.workers, 3*time.Second, time.Second, did)
+}
+
+// killInTurn kills members in turn with SIGKILL, one every period, and starts each
+// again after down: never all at once.
+func killInTurn(ctx context.Context, t *testing.T, c *cluster, members []*member, period, down time.Duration, did func(string, ...any)) {
 	n := 0
-	every(ctx, 3*time.Second, func() {
-		w := c.workers[n%len(c.workers)]
+	every(ctx, period, func() {
+		m := members[n%len(members)]
 		n++
-		c.kill(w)
-		did("kill -9 %s", w.name)
-		sleep(ctx, time.Second)
-		require.NoError(t, c.start(w))
-		did("started %s again", w.name)
+		c.kill(m)
+		did("kill -9 %s", m.name)
+		sleep(ctx, down)
+		require.NoError(t, c.start(m))
+		did("started %s again", m.name)
 	})
 }
 
@@ -257,16 +263,7 @@ func freezeWorker(ctx context.Context, _ *testing.T, c *cluster, did func(string
 // killProjector kills the projectors in turn with SIGKILL, never both at once: the
 // standby takes the projections over, and the read models still equal a replay.
 func killProjector(ctx context.Context, t *testing.T, c *cluster, did func(string, ...any)) {
-	n := 0
-	every(ctx, 4*time.Second, func() {
-		p := c.projectors[n%len(c.projectors)]
-		n++
-		c.kill(p)
-		did("kill -9 %s", p.name)
-		sleep(ctx, 2*time.Second)
-		require.NoError(t, c.start(p))
-		did("started %s again (standby)", p.name)
-	})
+	killInTurn(ctx, t, c, c.projectors, 4*time.Second, 2*time.Second, did)
 }
 
 // restartPostgres restarts the database under the load, twice.

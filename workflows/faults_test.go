@@ -79,77 +79,43 @@ func (s *stack) ticketState() kitchen.State {
 // compensations first, which is the race under test.
 const afterCompensation = 300 * time.Millisecond
 
-// cancelWorkflowThenRun cancels the workflow while the step is in flight and lands the
-// step's write after the saga had its chance to compensate.
-func cancelWorkflowThenRun[In any](s *stack) func(ctx context.Context, in In, run func() error) error {
-	var once sync.Once
-	return func(_ context.Context, _ In, run func() error) error {
-		once.Do(func() {
-			s.env.CancelWorkflow()
-			time.Sleep(afterCompensation)
-		})
-		return run()
-	}
-}
-
 // errLost is a step's result lost on the way back (the worker died after the commit).
 var errLost = errors.New("the worker died before reporting the result")
 
-func TestWorkflowCanceledWhileCreatingTheOrder(t *testing.T) {
-	s := newStack(t, 10_000, true)
-	orders, _, _ := s.real()
-	around(s, orderActs.CreateOrder, orders.CreateOrder, cancelWorkflowThenRun[activities.CreateOrderInput](s))
-	s.run()
-	s.requireInvariants()
-	require.Equal(t, order.StatusCanceled, s.orderState().Status)
-}
-
-func TestWorkflowCanceledWhileAuthorizingTheCard(t *testing.T) {
-	s := newStack(t, 10_000, true)
-	_, _, accounts := s.real()
-	around(s, accountingActs.AuthorizeCard, accounts.AuthorizeCard, func(ctx context.Context, in activities.CardInput, run func() error) error {
-		if in.Meta.Step != "AuthorizeCard" {
-			return run()
-		}
-		return cancelWorkflowThenRun[activities.CardInput](s)(ctx, in, run)
-	})
-	s.run()
-	s.requireInvariants()
-	require.Equal(t, order.StatusCanceled, s.orderState().Status)
-}
-
-func TestWorkflowCanceledWhileApproving(t *testing.T) {
-	s := newStack(t, 10_000, true)
-	orders, _, _ := s.real()
-	around(s, orderActs.ApproveOrder, orders.ApproveOrder, cancelWorkflowThenRun[activities.OrderChangeInput](s))
-	s.run()
-	s.requireInvariants()
-	// The approval was recorded before the saga heard of the cancellation, so the
-	// cancellation cancels an approved order.
-	require.Equal(t, order.StatusCanceled, s.orderState().Status)
-}
-
-func TestWorkflowCanceledWhileTakingTheCancelLock(t *testing.T) {
-	s := newStack(t, 10_000, true)
-	orders, _, _ := s.real()
-	around(s, orderActs.RequestCancel, orders.RequestCancel, cancelWorkflowThenRun[activities.OrderChangeInput](s))
-	s.at(time.Hour, func() { s.update(workflows.UpdateCancel, workflows.CancelRequest{User: "consumer:c1"}) })
-	s.run()
-	s.requireInvariants()
-	require.Equal(t, order.StatusCanceled, s.orderState().Status)
-}
-
-func TestWorkflowCanceledWhileProposingARevision(t *testing.T) {
-	s := newStack(t, 10_000, true)
-	orders, _, _ := s.real()
-	around(s, orderActs.ProposeRevision, orders.ProposeRevision, cancelWorkflowThenRun[activities.ProposeRevisionInput](s))
-	s.at(time.Hour, func() {
-		s.update(workflows.UpdateRevise, workflows.ReviseRequest{User: "consumer:c1",
-			Items: []order.LineChange{{MenuItemID: "tiramisu", Quantity: 2}}})
-	})
-	s.run()
-	s.requireInvariants()
-	require.Equal(t, order.StatusCanceled, s.orderState().Status)
+// The workflow is canceled from Temporal while a step's activity runs, and the
+// step's write lands after a pause in which a saga that did not wait for its step
+// would have compensated. The saga learns the step's outcome first: the order ends
+// canceled with nothing held, or shipped when the food had left.
+func TestWorkflowCanceledMidStep(t *testing.T) {
+	revise := func(s *stack) {
+		s.at(time.Hour, func() { s.update(workflows.UpdateRevise, reviseTo(2)()) })
+	}
+	for _, tc := range []struct {
+		step  string
+		drive func(s *stack)
+		want  order.Status
+	}{
+		{"CreateOrder", func(*stack) {}, order.StatusCanceled},
+		{"AuthorizeCard", func(*stack) {}, order.StatusCanceled},
+		// The approval was recorded before the saga heard of the cancellation: it
+		// cancels an approved order.
+		{"ApproveOrder", func(*stack) {}, order.StatusCanceled},
+		{"RequestCancel", func(s *stack) {
+			s.at(time.Hour, func() { s.update(workflows.UpdateCancel, workflows.CancelRequest{User: "consumer:c1"}) })
+		}, order.StatusCanceled},
+		{"ProposeRevision", revise, order.StatusCanceled},
+		// Food that left cannot be canceled: the order ships and keeps its hold.
+		{"ShipOrder", func(s *stack) { s.at(time.Hour, s.pickUp) }, order.StatusShipped},
+	} {
+		t.Run(tc.step, func(t *testing.T) {
+			s := newStack(t, 10_000, true)
+			injectAt(s, tc.step, workflowCanceledMidStep)
+			tc.drive(s)
+			s.run()
+			o := s.requireInvariants()
+			require.Equal(t, tc.want, o.State.Status)
+		})
+	}
 }
 
 // The restaurant's acceptance is recorded, its result is lost, and the kitchen starts
@@ -294,18 +260,6 @@ func TestCancelTakenWhileThePickupIsRecorded(t *testing.T) {
 		require.NotNil(t, o.State.LastRefusal, "a cancel accepted and then dropped")
 		require.Equal(t, "cancel", o.State.LastRefusal.Change)
 	}
-}
-
-// A cancel from Temporal while the shipment is recorded cannot cancel food that left:
-// the order ships and keeps its hold, and the workflow ends.
-func TestWorkflowCanceledWhileShipping(t *testing.T) {
-	s := newStack(t, 10_000, true)
-	orders, _, _ := s.real()
-	around(s, orderActs.ShipOrder, orders.ShipOrder, cancelWorkflowThenRun[activities.OrderChangeInput](s))
-	s.at(time.Hour, s.pickUp)
-	s.run()
-	o := s.requireInvariants()
-	require.Equal(t, order.StatusShipped, o.State.Status)
 }
 
 // A revise taken while the approval is recorded runs once the order is approved, even

@@ -155,6 +155,17 @@ type fault struct {
 // Temporal's test environment gives a step ten attempts when its policy sets no limit.
 const exhaustedAttempts = 10
 
+// workflowCanceledMidStep cancels the workflow while the step's first run is in
+// flight, and lands the step's write after a saga that does not wait for its step
+// would have compensated.
+var workflowCanceledMidStep = fault{"workflow canceled mid-step", func(s *stack, attempt int, run func() error) error {
+	if attempt == 1 {
+		s.env.CancelWorkflow()
+		time.Sleep(afterCompensation)
+	}
+	return run()
+}}
+
 var faults = []fault{
 	{"result lost", func(_ *stack, attempt int, run func() error) error {
 		err := run()
@@ -163,13 +174,7 @@ var faults = []fault{
 		}
 		return err
 	}},
-	{"workflow canceled mid-step", func(s *stack, attempt int, run func() error) error {
-		if attempt == 1 {
-			s.env.CancelWorkflow()
-			time.Sleep(afterCompensation)
-		}
-		return run()
-	}},
+	workflowCanceledMidStep,
 	{"commits, then retries run out", func(_ *stack, attempt int, run func() error) error {
 		err := run()
 		if attempt <= exhaustedAttempts {
