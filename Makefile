@@ -14,6 +14,17 @@ help: ## list the targets
 test: $(TEMPORAL) ## run every test (unit, PostgreSQL, Temporal) with the race detector
 	scripts/require-postgres.sh
 	$(GO) test -race -count=1 -timeout 30m ./...
+	$(MAKE) --no-print-directory fuzz
+
+# FUZZTIME is how long `make fuzz` (and so `make test`) runs each fuzz target; the
+# inputs that ever failed stay in each package's testdata/fuzz and run in every test.
+FUZZTIME ?= 10s
+
+.PHONY: fuzz
+fuzz: ## run each fuzz target for FUZZTIME (request bodies, stored events, cursors)
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeBody$$' -fuzztime $(FUZZTIME) ./api/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./domain/registry/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseHistoryCursor$$' -fuzztime $(FUZZTIME) ./projections/
 
 .PHONY: chaos
 chaos: $(TEMPORAL) ## run the chaos suite: the stack as separate processes under load, with faults, each scenario ending in orderflow verify
@@ -40,7 +51,7 @@ dev: $(TEMPORAL) build ## run the whole stack here: Temporal + UI, PostgreSQL, w
 
 .PHONY: demo
 demo: build ## place demo orders on the running dev stack (make dev in another terminal) and print their outcomes
-	bin/orderflow demo
+	bin/orderflow demo --dev-mode
 
 .PHONY: temporal
 temporal: $(TEMPORAL) ## build the Temporal CLI (dev server + UI) into bin/, once

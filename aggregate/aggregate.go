@@ -1,14 +1,17 @@
 // Package aggregate runs a command against an event-sourced aggregate: load its stream,
 // fold the events into state, decide with a pure domain function, append the decided
 // events at the version that was read. Every writer of domain events (saga activities,
-// API command handlers) goes through Execute, so they all get the same concurrency and
-// idempotency behaviour.
+// API command handlers) goes through Execute, or ExecuteAll for a command that spans
+// streams (all of them written in one transaction, or none), so they all get the same
+// concurrency and idempotency behaviour.
 package aggregate
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -66,34 +69,151 @@ const maxConflicts = 10
 // its result is what it recorded then (no new events; the refusal its events record,
 // see event.Refusal, or success), whatever the aggregate has become since.
 func Execute[S any](ctx context.Context, st Store, cmd Command[S]) (Result[S], error) {
-	for attempt := 0; ; attempt++ {
-		state, version, recorded, err := load(ctx, st, cmd.Stream, cmd.Apply, cmd.IdempotencyKey)
-		if err != nil {
-			return Result[S]{}, fmt.Errorf("load %s: %w", cmd.Stream, err)
-		}
-		if recorded != nil {
-			return Result[S]{State: state, Version: version}, recorded.outcome()
-		}
-		decided, refusal := cmd.Decide(state)
-		if len(decided) == 0 {
-			return Result[S]{State: state, Version: version}, refusal
-		}
-		data, err := encode(st.Registry, decided, cmd)
-		if err != nil {
-			return Result[S]{}, err
-		}
-		appended, err := st.Events.Append(ctx, cmd.Stream, eventstore.Exact(version), data...)
-		if errors.Is(err, eventstore.ErrWrongExpectedVersion) && attempt < maxConflicts {
-			continue
-		}
-		if err != nil {
-			return Result[S]{}, fmt.Errorf("append to %s: %w", cmd.Stream, err)
-		}
-		for _, e := range decided {
-			cmd.Apply(&state, e) // the decision is done with state, so it is ours to change
-		}
-		return Result[S]{Events: decided, State: state, Version: appended.StreamVersion}, refusal
+	var res Result[S]
+	err := ExecuteAll(ctx, st, Part(cmd, &res))
+	return res, err
+}
+
+// Step is one of the commands ExecuteAll runs together: a Command of any state type,
+// made with Part.
+type Step interface {
+	// decide loads the step's stream and decides; it returns what to append, if
+	// anything, and the step's refusal.
+	decide(ctx context.Context, st Store) (decision, error)
+	// settle gives the step its result: its events were appended, the stream now at
+	// version, or (appended false) nothing of it was.
+	settle(appended bool, version int64)
+}
+
+// decision is what one step decided.
+type decision struct {
+	append   *eventstore.StreamAppend // nil when there is nothing to append
+	refusal  error
+	recorded bool // the step ran before: refusal is what it recorded then
+}
+
+// Part makes cmd a Step of ExecuteAll. result, when not nil, receives what Execute
+// would have returned for cmd alone (on success or refusal; it is left alone on other
+// errors).
+func Part[S any](cmd Command[S], result *Result[S]) Step {
+	if result == nil {
+		result = new(Result[S])
 	}
+	return &part[S]{cmd: cmd, result: result}
+}
+
+type part[S any] struct {
+	cmd     Command[S]
+	result  *Result[S]
+	state   S
+	version int64
+	decided []event.Event
+}
+
+func (p *part[S]) decide(ctx context.Context, st Store) (decision, error) {
+	var recorded *recordedCommand
+	var err error
+	p.decided = nil
+	p.state, p.version, recorded, err = load(ctx, st, p.cmd.Stream, p.cmd.Apply, p.cmd.IdempotencyKey)
+	if err != nil {
+		return decision{}, fmt.Errorf("load %s: %w", p.cmd.Stream, err)
+	}
+	if recorded != nil {
+		return decision{refusal: recorded.outcome(), recorded: true}, nil
+	}
+	decided, refusal := p.cmd.Decide(p.state)
+	if len(decided) == 0 {
+		return decision{refusal: refusal}, nil
+	}
+	data, err := encode(st.Registry, decided, p.cmd)
+	if err != nil {
+		return decision{}, err
+	}
+	p.decided = decided
+	return decision{refusal: refusal,
+		append: &eventstore.StreamAppend{Stream: p.cmd.Stream, Expected: eventstore.Exact(p.version), Events: data}}, nil
+}
+
+func (p *part[S]) settle(appended bool, version int64) {
+	if !appended {
+		*p.result = Result[S]{State: p.state, Version: p.version}
+		return
+	}
+	for _, e := range p.decided {
+		p.cmd.Apply(&p.state, e) // the decision is done with state, so it is ours to change
+	}
+	*p.result = Result[S]{Events: p.decided, State: p.state, Version: version}
+}
+
+// ExecuteAll runs commands on several streams as one: each is loaded and decided as
+// Execute would, and the events they decide are appended to all their streams in one
+// transaction (eventstore.AppendStreams), or to none. It is for a request whose effect
+// spans aggregates (registering a consumer opens their account), so that a refusal by
+// any of them writes nothing at all:
+//
+//   - a step that refuses without events to record (a validation error, a state that
+//     forbids it) refuses the whole: nothing is appended, and that refusal is returned;
+//   - otherwise every step's events are appended together, and the first refusal the
+//     steps recorded (events and an error together, see Command.Decide) is returned;
+//   - a concurrent writer on any of the streams makes every step load and decide
+//     again; a step with an IdempotencyKey that ran before answers with what it
+//     recorded then, as in Execute.
+//
+// Name the streams in the same order wherever commands touch the same ones: it is the
+// order of their events in the log.
+func ExecuteAll(ctx context.Context, st Store, steps ...Step) error {
+	for attempt := 0; ; attempt++ {
+		var (
+			appends []eventstore.StreamAppend
+			writers []Step // the step of each append
+			first   error  // the first refusal
+		)
+		for i, s := range steps {
+			d, err := s.decide(ctx, st)
+			if err != nil {
+				return err
+			}
+			if d.append == nil && d.refusal != nil && !d.recorded {
+				for _, decided := range steps[:i+1] {
+					decided.settle(false, 0)
+				}
+				return d.refusal
+			}
+			if first == nil {
+				first = d.refusal
+			}
+			if d.append != nil {
+				appends, writers = append(appends, *d.append), append(writers, s)
+			}
+		}
+		var results []eventstore.AppendResult
+		if len(appends) > 0 {
+			var err error
+			results, err = st.Events.AppendStreams(ctx, appends...)
+			if errors.Is(err, eventstore.ErrWrongExpectedVersion) && attempt < maxConflicts {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("append to %s: %w", streamNames(appends), err)
+			}
+		}
+		for _, s := range steps {
+			if i := slices.Index(writers, s); i >= 0 {
+				s.settle(true, results[i].StreamVersion)
+			} else {
+				s.settle(false, 0)
+			}
+		}
+		return first
+	}
+}
+
+func streamNames(appends []eventstore.StreamAppend) string {
+	names := make([]string, len(appends))
+	for i, a := range appends {
+		names[i] = a.Stream
+	}
+	return strings.Join(names, ", ")
 }
 
 // recordedCommand is what an earlier run of a command stored: its events, in order.

@@ -11,6 +11,7 @@ import (
 	"github.com/orderflow/orderflow/aggregate"
 	"github.com/orderflow/orderflow/domain"
 	"github.com/orderflow/orderflow/domain/accounting"
+	"github.com/orderflow/orderflow/domain/consumer"
 	"github.com/orderflow/orderflow/domain/event"
 	"github.com/orderflow/orderflow/domain/money"
 	"github.com/orderflow/orderflow/domain/registry"
@@ -137,4 +138,104 @@ func TestConcurrentCommandsOnOneAggregateAreDecidedOnFreshState(t *testing.T) {
 	state, _, err := aggregate.Load(context.Background(), st, accounting.StreamName(consumer), (*accounting.State).Apply)
 	require.NoError(t, err)
 	require.Equal(t, eur(100), state.Available())
+}
+
+// registration is a consumer and their account, as ExecuteAll steps.
+func registration(id uuid.UUID, card string, c *aggregate.Result[consumer.State], a *aggregate.Result[accounting.State]) []aggregate.Step {
+	md := eventstore.Metadata{User: "admin:1", CorrelationID: id.String()}
+	return []aggregate.Step{
+		aggregate.Part(aggregate.Command[consumer.State]{
+			Stream: consumer.StreamName(id), Apply: (*consumer.State).Apply, Metadata: md,
+			IdempotencyKey: "register/" + id.String(),
+			Decide: func(s consumer.State) ([]event.Event, error) {
+				return consumer.Register(s, id, "Ada", "ada@example.com")
+			},
+		}, c),
+		aggregate.Part(aggregate.Command[accounting.State]{
+			Stream: accounting.StreamName(id), Apply: (*accounting.State).Apply, Metadata: md,
+			IdempotencyKey: "open/" + id.String(),
+			Decide: func(s accounting.State) ([]event.Event, error) {
+				return accounting.Open(s, id, eur(1_000), card)
+			},
+		}, a),
+	}
+}
+
+func TestExecuteAllAppendsToEveryStreamInOneTransaction(t *testing.T) {
+	t.Parallel()
+	st := newStore(t)
+	id := uuid.New()
+	var c aggregate.Result[consumer.State]
+	var a aggregate.Result[accounting.State]
+	require.NoError(t, aggregate.ExecuteAll(context.Background(), st, registration(id, "4242", &c, &a)...))
+	require.True(t, c.State.Registered())
+	require.Equal(t, int64(1), c.Version)
+	require.Len(t, c.Events, 1)
+	require.True(t, a.State.Opened)
+	require.Equal(t, int64(1), a.Version)
+
+	cs, err := st.Events.ReadLast(context.Background(), consumer.StreamName(id))
+	require.NoError(t, err)
+	as, err := st.Events.ReadLast(context.Background(), accounting.StreamName(id))
+	require.NoError(t, err)
+	require.Equal(t, cs.TransactionID, as.TransactionID)
+	require.Less(t, cs.GlobalPosition, as.GlobalPosition, "in the order of the steps")
+	require.Equal(t, "admin:1", as.Metadata.User)
+
+	// Again with the same keys: what the first run recorded, nothing new.
+	var c2 aggregate.Result[consumer.State]
+	require.NoError(t, aggregate.ExecuteAll(context.Background(), st, registration(id, "4242", &c2, nil)...))
+	require.Empty(t, c2.Events)
+	require.Equal(t, c.State, c2.State)
+	require.Equal(t, []string{consumer.TypeConsumerRegistered}, types(t, st, consumer.StreamName(id)))
+}
+
+// TestExecuteAllWritesNothingWhenAStepRefuses: the account refuses the card, so the
+// consumer is not registered either.
+func TestExecuteAllWritesNothingWhenAStepRefuses(t *testing.T) {
+	t.Parallel()
+	st := newStore(t)
+	id := uuid.New()
+	var c aggregate.Result[consumer.State]
+	err := aggregate.ExecuteAll(context.Background(), st, registration(id, "42x2", &c, nil)...)
+	require.ErrorIs(t, err, domain.ErrValidation)
+	require.False(t, c.State.Registered())
+	require.Empty(t, c.Events)
+	require.Empty(t, types(t, st, consumer.StreamName(id)))
+	require.Empty(t, types(t, st, accounting.StreamName(id)))
+}
+
+// TestExecuteAllDecidesAgainAfterAConflict: a writer that moves one of the streams on
+// between load and append makes every step decide again, on fresh state.
+func TestExecuteAllDecidesAgainAfterAConflict(t *testing.T) {
+	t.Parallel()
+	st := newStore(t)
+	consumerID, orderID := uuid.New(), uuid.New()
+	openAccount(t, st, consumerID, 1_000)
+	var decisions int
+	var a aggregate.Result[accounting.State]
+	err := aggregate.ExecuteAll(context.Background(), st,
+		aggregate.Part(aggregate.Command[accounting.State]{
+			Stream: accounting.StreamName(consumerID), Apply: (*accounting.State).Apply,
+			Decide: func(s accounting.State) ([]event.Event, error) {
+				decisions++
+				if decisions == 1 { // another order takes most of the credit meanwhile
+					_, err := authorize(st, consumerID, uuid.New(), 900, "")
+					require.NoError(t, err)
+				}
+				return accounting.Authorize(s, orderID, eur(200))
+			},
+		}, &a),
+		aggregate.Part(aggregate.Command[consumer.State]{
+			Stream: consumer.StreamName(consumerID), Apply: (*consumer.State).Apply,
+			Decide: func(s consumer.State) ([]event.Event, error) {
+				return consumer.Register(s, consumerID, "Ada", "ada@example.com")
+			},
+		}, nil))
+	require.Equal(t, 2, decisions)
+	require.ErrorIs(t, err, domain.ErrInsufficientCredit, "decided again on the account as it is now")
+	require.Equal(t, []string{accounting.TypeAccountOpened, accounting.TypeCreditCardAuthorized,
+		accounting.TypeCardAuthorizationDeclined}, types(t, st, accounting.StreamName(consumerID)))
+	require.Equal(t, []string{consumer.TypeConsumerRegistered}, types(t, st, consumer.StreamName(consumerID)),
+		"a recorded refusal is appended with the other steps' events, as Execute appends it")
 }

@@ -1,10 +1,15 @@
 package api
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/golang-jwt/jwt/v5"
@@ -42,11 +47,71 @@ func (p Principal) IsRestaurant(id uuid.UUID) bool {
 	return p.Role == RoleAdmin || (p.Role == RoleRestaurant && p.RestaurantID == id)
 }
 
+// What a token must be.
+const (
+	// DefaultAudience is the aud every token names: tokens are for this API only.
+	DefaultAudience = "orderflow-api"
+	// DefaultMaxLifetime bounds exp - iat: a leaked token is useful for at most a day.
+	DefaultMaxLifetime = 24 * time.Hour
+	// MinSecretBytes is the shortest signing key accepted: HS256's output size (RFC 7518,
+	// section 3.2).
+	MinSecretBytes = 32
+	// clockSkew is how far the clocks of the issuer and the API may disagree.
+	clockSkew = 30 * time.Second
+	// maxSubjectBytes bounds the subject recorded in every event a request causes.
+	maxSubjectBytes = 256
+)
+
 // Tokens issues and verifies bearer tokens: JWTs signed with HMAC-SHA256 and a secret
-// shared by the API and whoever issues tokens (`orderflow token`).
+// shared by the API and whoever issues tokens (`orderflow token`). A token names the
+// issuer and the audience, and lives at most MaxLifetime.
 type Tokens struct {
+	// Secret signs new tokens and verifies them (at least MinSecretBytes).
 	Secret []byte
-	Issuer string
+	// Previous are older secrets that still verify tokens but sign none: during a
+	// rotation, the tokens signed before it stay valid until they expire.
+	Previous [][]byte
+	Issuer   string
+	// Audience is the aud tokens carry and must carry; DefaultAudience when empty.
+	Audience string
+	// MaxLifetime is the longest a token may live (exp - iat); DefaultMaxLifetime when 0.
+	MaxLifetime time.Duration
+}
+
+// MaxTTL is the longest lifetime Issue accepts.
+func (t Tokens) MaxTTL() time.Duration {
+	if t.MaxLifetime > 0 {
+		return t.MaxLifetime
+	}
+	return DefaultMaxLifetime
+}
+
+func (t Tokens) audience() string {
+	if t.Audience != "" {
+		return t.Audience
+	}
+	return DefaultAudience
+}
+
+// CheckKeys reports a key too short to sign or verify with.
+func (t Tokens) CheckKeys() error {
+	if len(t.Secret) < MinSecretBytes {
+		return fmt.Errorf("the token secret is %d bytes: it must be at least %d", len(t.Secret), MinSecretBytes)
+	}
+	for _, p := range t.Previous {
+		if len(p) < MinSecretBytes {
+			return fmt.Errorf("a previous token secret is %d bytes: it must be at least %d", len(p), MinSecretBytes)
+		}
+	}
+	return nil
+}
+
+// KeyID names a secret in the kid header of the tokens it signs, without revealing it
+// (an HMAC of a fixed text under the secret).
+func KeyID(secret []byte) string {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte("orderflow token key id"))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:9])
 }
 
 type claims struct {
@@ -54,15 +119,38 @@ type claims struct {
 	ConsumerID   string `json:"consumer_id,omitempty"`
 	RestaurantID string `json:"restaurant_id,omitempty"`
 	jwt.RegisteredClaims
+
+	maxLifetime time.Duration // not a claim: the bound Validate checks
 }
 
-// Issue returns a signed token for p, valid for ttl.
+// Validate is jwt's hook for checks beyond the registered claims (jwt.ClaimsValidator),
+// run after the signature, exp, iat, iss and aud checks: the token's lifetime is
+// bounded and its subject is printable.
+func (c *claims) Validate() error {
+	var lifetime error
+	switch {
+	case c.IssuedAt == nil:
+		lifetime = fmt.Errorf("%w: iat (the lifetime is bounded from it)", jwt.ErrTokenRequiredClaimMissing)
+	case c.ExpiresAt == nil: // refused already (WithExpirationRequired)
+	case c.ExpiresAt.Sub(c.IssuedAt.Time) > c.maxLifetime:
+		lifetime = fmt.Errorf("the token lives %s, longer than the maximum %s", c.ExpiresAt.Sub(c.IssuedAt.Time), c.maxLifetime)
+	}
+	return errors.Join(lifetime, validSubject(c.Subject))
+}
+
+// Issue returns a signed token for p, valid for ttl (at most MaxTTL).
 func (t Tokens) Issue(p Principal, ttl time.Duration, now time.Time) (string, error) {
-	if len(t.Secret) < 32 {
-		return "", errors.New("the token secret must be at least 32 bytes")
+	if err := t.CheckKeys(); err != nil {
+		return "", err
+	}
+	if ttl <= 0 || ttl > t.MaxTTL() {
+		return "", fmt.Errorf("a token's lifetime must be more than 0 and at most %s (TOKEN_MAX_LIFETIME), not %s", t.MaxTTL(), ttl)
+	}
+	if err := p.valid(); err != nil {
+		return "", err
 	}
 	c := claims{Role: p.Role, RegisteredClaims: jwt.RegisteredClaims{
-		Subject: p.Subject, Issuer: t.Issuer,
+		Subject: p.Subject, Issuer: t.Issuer, Audience: jwt.ClaimStrings{t.audience()},
 		IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
 	}}
 	if p.ConsumerID != uuid.Nil {
@@ -71,18 +159,37 @@ func (t Tokens) Issue(p Principal, ttl time.Duration, now time.Time) (string, er
 	if p.RestaurantID != uuid.Nil {
 		c.RestaurantID = p.RestaurantID.String()
 	}
-	if err := p.valid(); err != nil {
-		return "", err
-	}
-	return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(t.Secret)
+	token := jwt.NewWithClaims(jwt.SigningMethodHS256, c)
+	token.Header["kid"] = KeyID(t.Secret)
+	return token.SignedString(t.Secret)
 }
 
-// Verify checks a token's signature, issuer and expiry and returns its principal.
+// Verify checks a token's signature (by the current secret or a previous one), issuer,
+// audience, issue and expiry times, lifetime and claims, and returns its principal.
 func (t Tokens) Verify(token string) (Principal, error) {
-	var c claims
-	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return t.Secret, nil },
+	if err := t.CheckKeys(); err != nil {
+		return Principal{}, err
+	}
+	keys := append([][]byte{t.Secret}, t.Previous...)
+	keyFunc := func(tok *jwt.Token) (any, error) {
+		if kid, ok := tok.Header["kid"].(string); ok {
+			for _, k := range keys {
+				if KeyID(k) == kid {
+					return k, nil
+				}
+			}
+		}
+		set := jwt.VerificationKeySet{} // no kid, or an unknown one: try every key
+		for _, k := range keys {
+			set.Keys = append(set.Keys, k)
+		}
+		return set, nil
+	}
+	c := claims{maxLifetime: t.MaxTTL()}
+	_, err := jwt.ParseWithClaims(token, &c, keyFunc,
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithIssuer(t.Issuer),
-		jwt.WithExpirationRequired())
+		jwt.WithAudience(t.audience()), jwt.WithExpirationRequired(), jwt.WithIssuedAt(),
+		jwt.WithLeeway(clockSkew))
 	if err != nil {
 		return Principal{}, err
 	}
@@ -110,6 +217,25 @@ func (p Principal) valid() error {
 		return errors.New("a restaurant principal needs a restaurant id")
 	case p.Role != RoleAdmin && p.Role != RoleConsumer && p.Role != RoleRestaurant:
 		return fmt.Errorf("unknown role %q", p.Role)
+	}
+	return validSubject(p.Subject)
+}
+
+// validSubject refuses a subject that cannot be recorded as it is in the metadata of
+// events, or would mislead whoever reads it there: invalid UTF-8, control characters
+// (a NUL byte is refused by PostgreSQL), format characters (bidi overrides, zero-width
+// characters) and more than maxSubjectBytes.
+func validSubject(s string) error {
+	if len(s) > maxSubjectBytes {
+		return fmt.Errorf("the subject is %d bytes, more than %d", len(s), maxSubjectBytes)
+	}
+	if !utf8.ValidString(s) {
+		return errors.New("the subject is not valid UTF-8")
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return fmt.Errorf("the subject contains the control or format character %U", r)
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,7 +69,8 @@ func TestBadTokensAreRefused(t *testing.T) {
 		require.NoError(t, err)
 		return tok
 	}
-	valid := jwt.MapClaims{"role": "admin", "sub": "root", "iss": h.tokens.Issuer, "exp": now.Add(time.Hour).Unix()}
+	valid := jwt.MapClaims{"role": "admin", "sub": "root", "iss": h.tokens.Issuer, "aud": api.DefaultAudience,
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
 	with := func(edit func(jwt.MapClaims)) jwt.MapClaims {
 		c := jwt.MapClaims{}
 		for k, v := range valid {
@@ -107,6 +109,37 @@ func TestBadTokensAreRefused(t *testing.T) {
 		})), `Bearer realm="orderflow", error="invalid_token"`},
 		{"no subject", "Bearer " + sign(jwt.SigningMethodHS256, h.tokens.Secret, with(func(c jwt.MapClaims) { delete(c, "sub") })),
 			`Bearer realm="orderflow", error="invalid_token"`},
+		// Tokens are for this API: an audience is required, and it must be ours.
+		{"no audience", "Bearer " + sign(jwt.SigningMethodHS256, h.tokens.Secret, with(func(c jwt.MapClaims) { delete(c, "aud") })),
+			`Bearer realm="orderflow", error="invalid_token"`},
+		{"another audience", "Bearer " + sign(jwt.SigningMethodHS256, h.tokens.Secret, with(func(c jwt.MapClaims) { c["aud"] = "billing-api" })),
+			`Bearer realm="orderflow", error="invalid_token"`},
+		{"audiences without ours", "Bearer " + sign(jwt.SigningMethodHS256, h.tokens.Secret, with(func(c jwt.MapClaims) {
+			c["aud"] = []string{"billing-api", "orderflow"}
+		})), `Bearer realm="orderflow", error="invalid_token"`},
+		// A token lives at most the maximum lifetime (24 h by default), counted from iat.
+		{"no issued-at", "Bearer " + sign(jwt.SigningMethodHS256, h.tokens.Secret, with(func(c jwt.MapClaims) { delete(c, "iat") })),
+			`Bearer realm="orderflow", error="invalid_token"`},
+		{"lifetime past the maximum", "Bearer " + sign(jwt.SigningMethodHS256, h.tokens.Secret, with(func(c jwt.MapClaims) {
+			c["exp"] = now.Add(24*time.Hour + time.Minute).Unix()
+		})), `Bearer realm="orderflow", error="invalid_token"`},
+		{"ten years", "Bearer " + sign(jwt.SigningMethodHS256, h.tokens.Secret, with(func(c jwt.MapClaims) {
+			c["iat"], c["exp"] = now.Add(-time.Hour).Unix(), now.Add(10*365*24*time.Hour).Unix()
+		})), `Bearer realm="orderflow", error="invalid_token"`},
+		{"issued in the future", "Bearer " + sign(jwt.SigningMethodHS256, h.tokens.Secret, with(func(c jwt.MapClaims) {
+			c["iat"], c["exp"] = now.Add(time.Hour).Unix(), now.Add(2*time.Hour).Unix()
+		})), `Bearer realm="orderflow", error="invalid_token"`},
+		// A subject is recorded in every event the request causes: no control characters.
+		{"NUL in the subject", "Bearer " + sign(jwt.SigningMethodHS256, h.tokens.Secret, with(func(c jwt.MapClaims) { c["sub"] = "root\x00" })),
+			`Bearer realm="orderflow", error="invalid_token"`},
+		{"escape in the subject", "Bearer " + sign(jwt.SigningMethodHS256, h.tokens.Secret, with(func(c jwt.MapClaims) { c["sub"] = "root\x1b[31m" })),
+			`Bearer realm="orderflow", error="invalid_token"`},
+		{"bidi override in the subject", "Bearer " + sign(jwt.SigningMethodHS256, h.tokens.Secret, with(func(c jwt.MapClaims) { c["sub"] = "root\u202e" })),
+			`Bearer realm="orderflow", error="invalid_token"`},
+		{"subject of 1000 bytes", "Bearer " + sign(jwt.SigningMethodHS256, h.tokens.Secret, with(func(c jwt.MapClaims) { c["sub"] = strings.Repeat("r", 1000) })),
+			`Bearer realm="orderflow", error="invalid_token"`},
+		{"signed with an empty key", "Bearer " + sign(jwt.SigningMethodHS256, []byte{}, valid),
+			`Bearer realm="orderflow", error="invalid_token"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -125,6 +158,31 @@ func TestBadTokensAreRefused(t *testing.T) {
 	require.Empty(t, rec.Header().Get("WWW-Authenticate"))
 }
 
+// A subject with a NUL byte (or another control character) used to pass authentication
+// and make every write answer 500 when its metadata reached PostgreSQL. It is refused at
+// authentication: 401 problem+json on every route, and nothing written.
+func TestSubjectWithControlCharactersIsUnauthenticated(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	now := time.Now()
+	for _, sub := range []string{"root\x00", "\x00", "ro\not", "root\x7f"} {
+		tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"role": "admin", "sub": sub,
+			"iss": h.tokens.Issuer, "aud": api.DefaultAudience, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}).
+			SignedString(h.tokens.Secret)
+		require.NoError(t, err)
+		for _, r := range everyRoute() {
+			t.Run(strings.ReplaceAll(sub, "\x00", "NUL")+" "+r.Method+" "+r.Path, func(t *testing.T) {
+				r.Header = map[string]string{"Authorization": "Bearer " + tok}
+				h.nothingWritten(func() {
+					rec := h.serve(r)
+					requireProblem(t, rec, http.StatusUnauthorized, "unauthenticated")
+					require.Equal(t, `Bearer realm="orderflow", error="invalid_token"`, rec.Header().Get("WWW-Authenticate"))
+				})
+			})
+		}
+	}
+}
+
 func TestTokensRoundTrip(t *testing.T) {
 	t.Parallel()
 	tokens := api.Tokens{Secret: []byte("0123456789abcdef0123456789abcdef"), Issuer: "orderflow-test"}
@@ -139,6 +197,103 @@ func TestTokensRoundTrip(t *testing.T) {
 	require.Error(t, err, "a short secret is refused")
 	_, err = tokens.Issue(api.Principal{Subject: "c", Role: api.RoleConsumer}, time.Minute, time.Now())
 	require.Error(t, err, "a consumer token needs a consumer id")
+	_, err = tokens.Issue(api.Principal{Subject: "root\x00", Role: api.RoleAdmin}, time.Minute, time.Now())
+	require.Error(t, err, "a subject with a NUL byte is refused")
+
+	// A token names the audience and the key that signed it, and lives at most the
+	// maximum lifetime, which Issue refuses to exceed.
+	tok, err := tokens.Issue(adminPrincipal(), 24*time.Hour, time.Now())
+	require.NoError(t, err)
+	var c jwt.RegisteredClaims
+	parsed, _, err := jwt.NewParser().ParseUnverified(tok, &c)
+	require.NoError(t, err)
+	require.Equal(t, jwt.ClaimStrings{api.DefaultAudience}, c.Audience)
+	require.Equal(t, api.KeyID(tokens.Secret), parsed.Header["kid"])
+	require.Equal(t, 24*time.Hour, c.ExpiresAt.Sub(c.IssuedAt.Time))
+	_, err = tokens.Issue(adminPrincipal(), 24*time.Hour+time.Second, time.Now())
+	require.ErrorContains(t, err, "at most 24h0m0s")
+	short := tokens
+	short.MaxLifetime = time.Hour
+	_, err = short.Issue(adminPrincipal(), 2*time.Hour, time.Now())
+	require.Error(t, err)
+	_, err = short.Verify(tok)
+	require.Error(t, err, "a 24 h token is refused where the maximum is 1 h")
+
+	// Another audience is another API: its tokens are refused here.
+	other := tokens
+	other.Audience = "orderflow-staging"
+	tok, err = other.Issue(adminPrincipal(), time.Minute, time.Now())
+	require.NoError(t, err)
+	_, err = tokens.Verify(tok)
+	require.Error(t, err)
+	_, err = other.Verify(tok)
+	require.NoError(t, err)
+}
+
+// An API configured without a usable secret verifies nothing, not even a token signed
+// with the same empty key (which HMAC would accept).
+func TestTokensWithoutASecretVerifyNothing(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	claims := jwt.MapClaims{"role": "admin", "sub": "root", "iss": "orderflow", "aud": api.DefaultAudience,
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
+	for _, secret := range [][]byte{nil, {}, []byte("x"), []byte("0123456789abcdef0123456789abcde")} {
+		tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(secret)
+		require.NoError(t, err)
+		_, err = api.Tokens{Secret: secret, Issuer: "orderflow"}.Verify(tok)
+		require.Error(t, err, "secret of %d bytes", len(secret))
+	}
+}
+
+// Rotation: the API verifies with the current secret and the previous one, and signs
+// with the current one only. Tokens signed before the rotation keep working until they
+// expire; once the previous secret is dropped they are refused.
+func TestTokenSecretRotation(t *testing.T) {
+	t.Parallel()
+	oldSecret := []byte("the-secret-being-rotated-out-0123456789")
+	newSecret := []byte("the-secret-rotated-in-9876543210-abcdefgh")
+	before := api.Tokens{Secret: oldSecret, Issuer: "orderflow"}
+	during := api.Tokens{Secret: newSecret, Previous: [][]byte{oldSecret}, Issuer: "orderflow"}
+	after := api.Tokens{Secret: newSecret, Issuer: "orderflow"}
+
+	oldToken, err := before.Issue(adminPrincipal(), time.Hour, time.Now())
+	require.NoError(t, err)
+	newToken, err := during.Issue(adminPrincipal(), time.Hour, time.Now())
+	require.NoError(t, err)
+
+	_, err = during.Verify(oldToken)
+	require.NoError(t, err, "a token signed with the previous secret is accepted during the rotation")
+	_, err = during.Verify(newToken)
+	require.NoError(t, err)
+	_, err = before.Verify(newToken)
+	require.Error(t, err, "new tokens are signed with the new secret")
+	_, err = after.Verify(newToken)
+	require.NoError(t, err)
+	_, err = after.Verify(oldToken)
+	require.Error(t, err, "once the previous secret is dropped, its tokens are refused")
+
+	// A token without a kid (issued before kids) is tried against every key.
+	noKid, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"role": "admin", "sub": "root",
+		"iss": "orderflow", "aud": api.DefaultAudience, "iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix()}).
+		SignedString(oldSecret)
+	require.NoError(t, err)
+	_, err = during.Verify(noKid)
+	require.NoError(t, err)
+	_, err = after.Verify(noKid)
+	require.Error(t, err)
+
+	// A previous secret must be as long as the current one.
+	_, err = api.Tokens{Secret: newSecret, Previous: [][]byte{[]byte("short")}, Issuer: "orderflow"}.Verify(newToken)
+	require.Error(t, err)
+
+	// Through the API.
+	h := newHarness(t, func(d *api.Deps) {
+		d.Tokens = api.Tokens{Secret: newSecret, Previous: [][]byte{oldSecret}, Issuer: "orderflow"}
+	})
+	for _, tok := range []string{oldToken, newToken} {
+		rec := h.post("/v1/consumers", tok, validConsumer())
+		require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+	}
 }
 
 // The authentication scheme is case-insensitive (RFC 9110).

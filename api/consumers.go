@@ -108,12 +108,12 @@ func (h consumers) reactivate(c *gin.Context) {
 	respond(c, http.StatusOK, toConsumer)(h.commands.Reactivate(c, principal(c).String(), id))
 }
 
-// newID is the id of a resource a POST creates: derived from the principal and the
-// Idempotency-Key when there is one (so a retried request names the same resource),
-// random otherwise.
+// newID is the id of a resource a POST creates: derived from the principal's identity
+// (the scope of its keys, idempotencyScope) and the Idempotency-Key when there is one
+// (so a retried request names the same resource), random otherwise.
 func newID(c *gin.Context, kind string) uuid.UUID {
 	if key := IdempotencyKey(c); key != "" {
-		return uuid.NewSHA1(idempotentIDs, []byte(kind+"\x00"+principal(c).String()+"\x00"+key))
+		return uuid.NewSHA1(idempotentIDs, []byte(kind+"\x00"+idempotencyScope(principal(c))+"\x00"+key))
 	}
 	return uuid.New()
 }

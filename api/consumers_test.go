@@ -195,6 +195,27 @@ func TestRegisterConsumerValidation(t *testing.T) {
 	}
 }
 
+// TestARegistrationRefusedForItsCardWritesNothing: a registration is the consumer and
+// their account, so a card the account refuses refuses the consumer too: 422, every bad
+// field at once, and nothing on the record (it used to leave a consumer without an
+// account).
+func TestARegistrationRefusedForItsCardWritesNothing(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	body := validConsumer()
+	body["card_last4"] = "42x2"
+	h.nothingWritten(func() {
+		requireValidation(t, h.post("/v1/consumers", h.admin(), body),
+			domain.FieldError{Field: "card_last4", Message: "must be 4 digits"})
+	})
+	body["name"] = ""
+	h.nothingWritten(func() {
+		requireValidation(t, h.post("/v1/consumers", h.admin(), body),
+			domain.FieldError{Field: "name", Message: "is required"},
+			domain.FieldError{Field: "card_last4", Message: "must be 4 digits"})
+	})
+}
+
 func TestConsumerCommandsAreForAdminsOnly(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)

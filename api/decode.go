@@ -1,14 +1,19 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/uuid"
 
 	"github.com/orderflow/orderflow/domain"
@@ -18,60 +23,93 @@ import (
 // they are read to the end.
 const maxBodyBytes = 64 << 10
 
-// decodeJSON reads the body into dst strictly: one JSON object, no unknown fields, the
-// right types. Each way of failing has its own status, and nothing is written.
+// decodeJSON reads the body into dst strictly: one JSON object whose member names are
+// the fields' exactly (case included), each at most once, of the right types, in valid
+// UTF-8. Each way of failing has its own status and names the member at fault, and
+// nothing is written.
 func decodeJSON(c *gin.Context, dst any) error {
 	if ct := c.ContentType(); ct != "application/json" {
 		return &httpError{http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
 			"send the body as application/json", nil}
 	}
-	body := http.MaxBytesReader(c.Writer, c.Request.Body, maxBodyBytes)
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBodyBytes))
+	if err != nil {
 		return decodeError(err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errMalformed("the body must hold exactly one JSON object")
-	}
-	return nil
+	return decodeBody(body, dst)
 }
 
+// decodeBody is decodeJSON's decoding, apart from HTTP.
+func decodeBody(body []byte, dst any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return errMalformed("the body is empty")
+	}
+	return decodeError(jsonv2.Unmarshal(body, dst, jsonv2.RejectUnknownMembers(true)))
+}
+
+// decodeError says what is wrong with a body that did not decode, naming the member
+// at fault (as a field path: items[0].quantity) where there is one.
 func decodeError(err error) error {
 	var (
 		tooLarge  *http.MaxBytesError
-		syntax    *json.SyntaxError
-		wrongType *json.UnmarshalTypeError
+		syntactic *jsontext.SyntacticError
+		semantic  *jsonv2.SemanticError
 	)
 	switch {
+	case err == nil:
+		return nil
 	case errors.As(err, &tooLarge):
 		return errTooLarge(fmt.Sprintf("the body is larger than %d bytes", tooLarge.Limit))
-	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.As(err, &syntactic) && errors.Is(syntactic.Err, jsontext.ErrDuplicateName):
+		return fieldError(fieldPath(syntactic.JSONPointer), "is given more than once")
+	case errors.As(err, &syntactic) && strings.Contains(syntactic.Err.Error(), "after top-level value"):
+		return errMalformed("the body must hold exactly one JSON object")
+	case errors.As(err, &syntactic):
 		return errMalformed("the body is not valid JSON")
-	case errors.Is(err, io.EOF):
-		return errMalformed("the body is empty")
-	case errors.As(err, &wrongType):
-		return fieldError(wrongType.Field, "must be of type "+jsonTypeName(wrongType.Type.Kind().String()))
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return fieldError(field, "is not a known field")
+	case errors.As(err, &semantic) && errors.Is(semantic.Err, jsonv2.ErrUnknownName):
+		return fieldError(fieldPath(semantic.JSONPointer), "is not a known field")
+	case errors.As(err, &semantic) && semantic.JSONPointer == "":
+		return fieldError("", "the body must be a JSON object")
+	case errors.As(err, &semantic) && semantic.GoType != nil:
+		return fieldError(fieldPath(semantic.JSONPointer), "must be of type "+jsonTypeName(semantic.GoType))
 	}
-	return errMalformed(err.Error())
+	return errMalformed("the body could not be read as this request")
+}
+
+// fieldPath writes a JSON pointer (/items/0/quantity) as the field path the API's
+// validation errors use (items[0].quantity).
+func fieldPath(p jsontext.Pointer) string {
+	var b strings.Builder
+	for token := range p.Tokens() {
+		if _, err := strconv.Atoi(token); err == nil && b.Len() > 0 {
+			fmt.Fprintf(&b, "[%s]", token)
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(token)
+	}
+	return b.String()
 }
 
 func fieldError(field, message string) error {
 	return &domain.ValidationError{Fields: []domain.FieldError{{Field: field, Message: message}}}
 }
 
-func jsonTypeName(kind string) string {
-	switch kind {
-	case "string":
+// jsonTypeName is the JSON type a Go type is read from.
+func jsonTypeName(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
 		return "string"
-	case "bool":
+	case reflect.Bool:
 		return "boolean"
-	case "slice", "array":
+	case reflect.Slice, reflect.Array:
 		return "array"
-	case "struct", "map":
+	case reflect.Struct, reflect.Map:
 		return "object"
 	default:
 		return "number"

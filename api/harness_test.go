@@ -18,9 +18,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/serviceerror"
+	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
+	"golang.org/x/time/rate"
 
 	"github.com/orderflow/orderflow/aggregate"
 	"github.com/orderflow/orderflow/api"
@@ -37,6 +42,7 @@ import (
 	"github.com/orderflow/orderflow/eventstore"
 	"github.com/orderflow/orderflow/internal/pgtest"
 	"github.com/orderflow/orderflow/projections"
+	"github.com/orderflow/orderflow/workflows"
 )
 
 // harness is one test's API: the production router over the real command handlers, an
@@ -51,6 +57,8 @@ type harness struct {
 	queries  projections.Queries
 	registry *prometheus.Registry
 	handler  http.Handler
+	// adminHandler serves /metrics and /readyz (api.NewAdminHandler).
+	adminHandler http.Handler
 }
 
 // harnessOption adjusts the dependencies before the handler is built.
@@ -81,11 +89,14 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Registry:    h.registry,
 		Ready:       map[string]func(context.Context) error{"postgres": schema.Pool.Ping},
+		// Tests make many requests with one token; the tests of the limits set their own.
+		Limits: api.Limits{Rate: rate.Inf},
 	}
 	for _, o := range opts {
 		o(&deps)
 	}
 	h.handler = api.NewHandler(deps)
+	h.adminHandler = api.NewAdminHandler(deps)
 	return h
 }
 
@@ -204,6 +215,14 @@ func (h *harness) serve(r request) *httptest.ResponseRecorder {
 func (h *harness) get(path, token string) *httptest.ResponseRecorder {
 	h.t.Helper()
 	return h.serve(request{Method: http.MethodGet, Path: path, Token: token})
+}
+
+// adminGet is a GET to the admin listener's handler (/metrics, /readyz).
+func (h *harness) adminGet(path string) *httptest.ResponseRecorder {
+	h.t.Helper()
+	rec := httptest.NewRecorder()
+	h.adminHandler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	return rec
 }
 
 func (h *harness) post(path, token string, body any) *httptest.ResponseRecorder {
@@ -489,6 +508,33 @@ func (f *fakeWorkflows) SignalWorkflow(_ context.Context, workflowID, runID, sig
 		return serviceerror.NewNotFound("workflow execution already completed")
 	}
 	return nil
+}
+
+// DescribeWorkflowExecution describes a workflow the fake started, with the search
+// attributes it was started with, as Temporal does; others are NotFound.
+func (f *fakeWorkflows) DescribeWorkflowExecution(_ context.Context, workflowID, _ string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, s := range f.starts {
+		if s.Options.ID != workflowID {
+			continue
+		}
+		fields := map[string]*commonpb.Payload{}
+		for _, key := range []temporal.SearchAttributeKeyKeyword{workflows.ConsumerIDKey, workflows.RestaurantIDKey} {
+			if v, ok := s.Options.TypedSearchAttributes.GetKeyword(key); ok {
+				p, err := converter.GetDefaultDataConverter().ToPayload(v)
+				if err != nil {
+					return nil, err
+				}
+				fields[key.GetName()] = p
+			}
+		}
+		return &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: &workflowpb.WorkflowExecutionInfo{
+			Execution:        &commonpb.WorkflowExecution{WorkflowId: workflowID, RunId: "run-1"},
+			SearchAttributes: &commonpb.SearchAttributes{IndexedFields: fields},
+		}}, nil
+	}
+	return nil, serviceerror.NewNotFound("workflow not found")
 }
 
 // refuseUpdates makes every update refused as the workflow's validator refuses: an

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"log/slog"
+	"net/http"
 	"regexp"
 	"strconv"
 	"time"
@@ -83,31 +84,57 @@ func recoverProblem(c *gin.Context) {
 	c.Next()
 }
 
-// Metrics are the API's Prometheus collectors.
+// Metrics are the API's Prometheus collectors. Every label takes a bounded set of
+// values whatever clients send: the method is one of the standard ones or "other",
+// the route is the matched pattern or "unmatched", the status is its class (2xx, 4xx).
 type Metrics struct {
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
+	requests  *prometheus.CounterVec
+	duration  *prometheus.HistogramVec
+	throttled *prometheus.CounterVec
 }
 
 // NewMetrics registers the API's collectors with reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "orderflow_http_requests_total", Help: "HTTP requests by route, method and status.",
+			Name: "orderflow_http_requests_total", Help: "HTTP requests by route, method and status class.",
 		}, []string{"route", "method", "status"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "orderflow_http_request_duration_seconds", Help: "HTTP request latency by route and method.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route", "method"}),
+		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orderflow_http_throttled_total",
+			Help: "Requests refused by a limit: rate (429), waiters_per_principal (429), waiters (503).",
+		}, []string{"limit"}),
 	}
-	reg.MustRegister(m.requests, m.duration)
+	reg.MustRegister(m.requests, m.duration, m.throttled)
 	return m
 }
 
 func (m *Metrics) middleware(c *gin.Context) {
 	start := time.Now()
 	c.Next()
-	r := route(c)
-	m.requests.WithLabelValues(r, c.Request.Method, strconv.Itoa(c.Writer.Status())).Inc()
-	m.duration.WithLabelValues(r, c.Request.Method).Observe(time.Since(start).Seconds())
+	r, method := route(c), metricMethod(c.Request.Method)
+	m.requests.WithLabelValues(r, method, statusClass(c.Writer.Status())).Inc()
+	m.duration.WithLabelValues(r, method).Observe(time.Since(start).Seconds())
+}
+
+// metricMethod is the request's method when it is a standard one, else "other": the
+// method is whatever token the client sends, and each new label value is a new series.
+func metricMethod(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	}
+	return "other"
+}
+
+// statusClass is 2xx, 3xx, 4xx or 5xx.
+func statusClass(status int) string {
+	if status < 100 || status > 599 {
+		return "other"
+	}
+	return strconv.Itoa(status/100) + "xx"
 }

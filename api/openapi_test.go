@@ -86,8 +86,8 @@ type oaResponse struct {
 const oaProblemSchemaRef = "#/components/schemas/Problem"
 
 // oaNotProblemResponses are the documented error responses that are, by design, not
-// problem documents: readiness answers 503 with the same JSON as its 200.
-var oaNotProblemResponses = map[string]bool{"GET /readyz 503": true}
+// problem documents (none since readiness moved to the admin listener).
+var oaNotProblemResponses = map[string]bool{}
 
 func oaLoad(t *testing.T) oaDocument {
 	t.Helper()
@@ -287,6 +287,9 @@ func oaCheckResponses(t *testing.T, doc oaDocument, name string, v1 bool, op *oa
 	}
 	if _, ok := op.Responses["401"]; v1 && !ok {
 		t.Errorf("no 401 response among %v (every /v1 route authenticates)", oaKeys(op.Responses))
+	}
+	if _, ok := op.Responses["429"]; v1 && !ok {
+		t.Errorf("no 429 response among %v (every /v1 route is rate limited)", oaKeys(op.Responses))
 	}
 }
 

@@ -139,8 +139,8 @@ func TestGetOrderRefusals(t *testing.T) {
 		slug              string
 		fields            []string
 	}{
-		{"another consumer's order", path, h.asConsumer(uuid.New()), 404, "not-found", nil},
-		{"another restaurant", path, h.asRestaurant(uuid.New()), 404, "not-found", nil},
+		{"another consumer's order", path, h.asConsumer(uuid.New()), 404, "order-not-found", nil},
+		{"another restaurant", path, h.asRestaurant(uuid.New()), 404, "order-not-found", nil},
 		{"unknown order", "/v1/orders/" + uuid.NewString(), token, 404, "order-not-found", nil},
 		{"invalid uuid", "/v1/orders/123", token, 400, "malformed-request", nil},
 		{"min_version not a number", path + "?min_version=two", token, 422, "validation-failed", []string{"min_version"}},
@@ -157,7 +157,7 @@ func TestGetOrderRefusals(t *testing.T) {
 	}
 
 	// Another consumer's order and an unknown one read the same, so ids cannot be probed.
-	mine := requireProblem(t, h.get(path, h.asConsumer(uuid.New())), 404, "not-found")
+	mine := requireProblem(t, h.get(path, h.asConsumer(uuid.New())), 404, "order-not-found")
 	require.NotContains(t, mine.Detail, consumerID.String())
 }
 
@@ -243,8 +243,8 @@ func TestOrderEvents(t *testing.T) {
 	require.Equal(t, []string{order.TypeOrderCreated, kitchen.TypeTicketCreated, kitchen.TypeTicketAccepted,
 		order.TypeOrderApproved}, seen)
 	requireJSON[auditTrail](t, h.get(path, h.admin()), http.StatusOK)
-	requireProblem(t, h.get(path, h.asConsumer(uuid.New())), http.StatusNotFound, "not-found")
-	requireProblem(t, h.get(path, h.asRestaurant(uuid.New())), http.StatusNotFound, "not-found")
+	requireProblem(t, h.get(path, h.asConsumer(uuid.New())), http.StatusNotFound, "order-not-found")
+	requireProblem(t, h.get(path, h.asRestaurant(uuid.New())), http.StatusNotFound, "order-not-found")
 	requireProblem(t, h.get("/v1/orders/"+uuid.NewString()+"/events", h.admin()), http.StatusNotFound, "order-not-found")
 	requireProblem(t, h.get("/v1/orders/nope/events", h.admin()), http.StatusBadRequest, "malformed-request")
 }

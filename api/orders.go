@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"slices"
 	"time"
@@ -26,12 +25,16 @@ type OrderCommands interface {
 	Cancel(ctx context.Context, actor string, id uuid.UUID, reason string) error
 	Revise(ctx context.Context, actor string, id uuid.UUID, items []order.LineChange) error
 	Get(ctx context.Context, id uuid.UUID) (order.State, int64, error)
+	// Owner says whose order id is, also before its saga has written it.
+	Owner(ctx context.Context, id uuid.UUID) (app.Owner, error)
 	AuditTrail(ctx context.Context, id uuid.UUID) ([]eventstore.RecordedEvent, error)
 }
 
 type orders struct {
 	commands OrderCommands
 	queries  OrderQueries
+	waiters  *waiters      // the ?min_version= reads waiting
+	maxWait  time.Duration // how long one of them may wait
 }
 
 func (h orders) routes(v1 *gin.RouterGroup) {
@@ -108,7 +111,8 @@ func (h orders) place(c *gin.Context) {
 }
 
 // owned loads the order named by the path and checks that the principal may see it:
-// its consumer, its restaurant, or an admin. Anyone else is told it does not exist.
+// its consumer, its restaurant, or an admin. Anyone else is told it does not exist,
+// in the same words as for a missing order (orderNotFound).
 func (h orders) owned(c *gin.Context) (order.State, bool) {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -122,7 +126,7 @@ func (h orders) owned(c *gin.Context) (order.State, bool) {
 	}
 	p := principal(c)
 	if !p.IsConsumer(s.ConsumerID) && !p.IsRestaurant(s.RestaurantID) {
-		abort(c, errNotFound(fmt.Sprintf("order %s not found", id)))
+		abort(c, orderNotFound(id))
 		return order.State{}, false
 	}
 	correlate(c, s.ID)

@@ -20,18 +20,22 @@ import (
 // consistent: a client that just wrote can wait for its version with ?min_version=N.
 type OrderQueries interface {
 	GetOrder(ctx context.Context, id uuid.UUID) (projections.OrderView, error)
+	// WaitForOrderVersion is only asked for orders the principal may see (get).
 	WaitForOrderVersion(ctx context.Context, id uuid.UUID, minVersion int64, maxWait time.Duration) (projections.OrderView, error)
 	ConsumerOrders(ctx context.Context, consumerID uuid.UUID, status order.Status, cursor string, limit int) ([]projections.OrderView, string, error)
 	RestaurantTickets(ctx context.Context, restaurantID uuid.UUID, status kitchen.Status, limit int) ([]projections.TicketView, error)
 }
 
-// maxVersionWait bounds how long GET /v1/orders/:id?min_version=N waits for the read
-// model to catch up before it answers with what it has.
-const maxVersionWait = 5 * time.Second
-
-// get serves an order's read model. Who may see it is decided from the view itself
-// (its consumer and restaurant), so an order the caller may not see and one that does
-// not exist look the same: 404.
+// get serves an order's read model. Who may see it is its consumer, its restaurant
+// and admins; anyone else is told it does not exist, in the same words as for an id
+// that does not (orderNotFound), so ids cannot be probed.
+//
+// ?min_version=N waits (up to Limits.MaxVersionWait) for the read model to reach
+// version N: how a client reads its own writes. The wait comes after authorization,
+// which reads the write side (the order's stream, and its workflow for an order
+// whose saga has not written yet), so that the consumer who has just placed an order
+// may wait for it while nobody else can wait at all: another's order and a missing
+// one are refused at once, and alike. The waits in progress are capped (Limits).
 func (h orders) get(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -44,21 +48,48 @@ func (h orders) get(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	var view projections.OrderView
-	if minVersion > 0 {
-		view, err = h.queries.WaitForOrderVersion(c, id, int64(minVersion), maxVersionWait)
-	} else {
-		view, err = h.queries.GetOrder(c, id)
+	p := principal(c)
+	if minVersion == 0 {
+		view, err := h.queries.GetOrder(c, id)
+		if err != nil {
+			abort(c, err)
+			return
+		}
+		if !p.IsConsumer(view.ConsumerID) && !p.IsRestaurant(view.RestaurantID) {
+			abort(c, orderNotFound(id))
+			return
+		}
+		c.JSON(http.StatusOK, view)
+		return
 	}
+
+	owner, err := h.commands.Owner(c, id)
 	if err != nil {
 		abort(c, err)
 		return
 	}
-	if p := principal(c); !p.IsConsumer(view.ConsumerID) && !p.IsRestaurant(view.RestaurantID) {
-		abort(c, errNotFound(fmt.Sprintf("order %s not found", id)))
+	if !p.IsConsumer(owner.ConsumerID) && !p.IsRestaurant(owner.RestaurantID) {
+		abort(c, orderNotFound(id))
+		return
+	}
+	release, err := h.waiters.enter(limitKey(p))
+	if err != nil {
+		refuseFor(c, time.Second, err)
+		return
+	}
+	defer release()
+	view, err := h.queries.WaitForOrderVersion(c, id, int64(minVersion), h.maxWait)
+	if err != nil {
+		abort(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, view)
+}
+
+// orderNotFound is how an order the principal may not see is refused: exactly as one
+// that does not exist (projections.GetOrder's and app.Orders.Get's not-found error).
+func orderNotFound(id uuid.UUID) error {
+	return domain.Errorf(domain.CodeOrderNotFound, "order %s not found", id)
 }
 
 type historyResponse struct {

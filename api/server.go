@@ -27,17 +27,26 @@ type Deps struct {
 	Pool        *pgxpool.Pool // idempotency keys
 	Tokens      Tokens
 	Logger      *slog.Logger
-	Registry    *prometheus.Registry
-	// Ready are the readiness checks (PostgreSQL, Temporal) by name.
+	// Registry receives the API's metrics, and NewAdminHandler serves it: give both
+	// the same one.
+	Registry *prometheus.Registry
+	// Ready are the readiness checks (PostgreSQL, Temporal) by name, served by
+	// NewAdminHandler.
 	Ready map[string]func(context.Context) error
+	// Limits bound each principal's requests and the reads waiting for a version;
+	// the zero value is the defaults.
+	Limits Limits
+	// Idempotency sets how long Idempotency-Key keys are kept and leased; the zero
+	// value is the defaults.
+	Idempotency IdempotencyOptions
 }
 
-// NewHandler builds the HTTP handler with every route of the API.
+// NewHandler builds the HTTP handler with every route of the API: /v1, /healthz (for
+// load balancers) and /openapi.yaml. Metrics and readiness are not among them: they
+// say how the service is doing, which is no business of its clients, and are served
+// by NewAdminHandler on a listener of their own.
 func NewHandler(d Deps) http.Handler {
-	gin.SetMode(gin.ReleaseMode)
-	r := gin.New()
-	r.HandleMethodNotAllowed = true
-	r.ContextWithFallback = true
+	r := newEngine()
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
@@ -45,27 +54,70 @@ func NewHandler(d Deps) http.Handler {
 		d.Registry = prometheus.NewRegistry()
 	}
 	metrics := NewMetrics(d.Registry)
+	limits := d.Limits.withDefaults()
 	// recoverProblem is innermost, so that a request whose handler panicked is still
 	// counted and logged (as the 500 it became) by the middleware around it.
 	r.Use(requestContext(d.Logger), metrics.middleware, recoverProblem)
+	problemsForUnrouted(r)
+
+	r.GET("/healthz", healthz)
+	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openAPISpec) })
+
+	// The rate limit comes after authentication (it is per principal) and before
+	// idempotency (a refused request must not take up its key).
+	v1 := r.Group("/v1", authenticate(d.Tokens), rateLimit(limits, metrics), idempotency(d.Pool, d.Idempotency))
+	consumers{d.Consumers}.routes(v1)
+	restaurants{d.Restaurants}.routes(v1)
+	orders{commands: d.Orders, queries: d.Queries, waiters: newWaiters(limits, metrics), maxWait: limits.MaxVersionWait}.routes(v1)
+	tickets{d.Tickets, d.Queries}.routes(v1)
+	return r
+}
+
+// NewAdminHandler serves what operators and their tools need, on a listener apart
+// from the API's (orderflow api --admin-addr, by default on 127.0.0.1 only):
+// /metrics (d.Registry), /readyz (d.Ready) and /healthz. None of it authenticates.
+func NewAdminHandler(d Deps) http.Handler {
+	r := newEngine()
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	r.Use(requestContext(d.Logger), recoverProblem)
+	problemsForUnrouted(r)
+	r.GET("/healthz", healthz)
+	r.GET("/readyz", readiness(d.Ready))
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
+	return r
+}
+
+// newEngine is a gin engine that answers every request itself, as problem+json when
+// it is refused: no redirects (gin's default answers a path with a trailing slash, or
+// one in the wrong case, with a 301 or 307 and a text/html body), and 405 with Allow
+// for a known path and another method.
+func newEngine() *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	return r
+}
+
+// problemsForUnrouted answers unknown paths (404) and methods (405) with problems.
+func problemsForUnrouted(r *gin.Engine) {
 	r.NoRoute(func(c *gin.Context) { abort(c, errNotFound("no such resource: "+c.Request.URL.Path)) })
 	r.NoMethod(func(c *gin.Context) {
 		abort(c, &httpError{http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed",
 			c.Request.Method + " is not allowed here", nil})
 	})
-
-	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
-	r.GET("/readyz", readiness(d.Ready))
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
-	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openAPISpec) })
-
-	v1 := r.Group("/v1", authenticate(d.Tokens), idempotency(d.Pool))
-	consumers{d.Consumers}.routes(v1)
-	restaurants{d.Restaurants}.routes(v1)
-	orders{d.Orders, d.Queries}.routes(v1)
-	tickets{d.Tickets, d.Queries}.routes(v1)
-	return r
 }
+
+// healthz is liveness: the process serves HTTP. It says nothing more, so it may be
+// public (load balancers probe it on the API's port).
+func healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
 
 // readiness runs every check at once, each within its own 2 s, so that one hanging
 // dependency neither hangs the probe nor makes the others look down.

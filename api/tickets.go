@@ -2,12 +2,12 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/orderflow/orderflow/domain"
 	"github.com/orderflow/orderflow/domain/kitchen"
 )
 
@@ -58,7 +58,8 @@ func toTicket(s kitchen.State) ticketResponse {
 }
 
 // kitchenOf loads the ticket named by the path and checks that the principal is its
-// restaurant (or an admin); another restaurant is told it does not exist.
+// restaurant (or an admin); another restaurant is told it does not exist, in the
+// same words as for a ticket that does not.
 func (h tickets) kitchenOf(c *gin.Context) (kitchen.State, bool) {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -76,7 +77,8 @@ func (h tickets) kitchenOf(c *gin.Context) (kitchen.State, bool) {
 		return kitchen.State{}, false
 	}
 	if !p.IsRestaurant(s.RestaurantID) {
-		abort(c, errNotFound(fmt.Sprintf("ticket %s not found", id)))
+		// As for a ticket that does not exist (app.Tickets.Get), so ids cannot be probed.
+		abort(c, domain.Errorf(domain.CodeTicketNotFound, "ticket %s not found", id))
 		return kitchen.State{}, false
 	}
 	correlate(c, s.ID)

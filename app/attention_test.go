@@ -103,6 +103,29 @@ func TestResolvingToCanceledAfterThePickupIsRefused(t *testing.T) {
 	require.Equal(t, order.StatusShipped, s.Status)
 }
 
+// TestARefusedResolutionWritesNothing: resolving to CANCELED after the pickup is
+// refused as a whole: the card hold is not released either (it used to be, leaving a
+// SHIPPED order without its authorization once the operator resolved it so).
+func TestARefusedResolutionWritesNothing(t *testing.T) {
+	st, id := stuck(t, kitchen.StartPreparing, kitchen.MarkReady, kitchen.PickUp)
+	orders := app.Orders{Store: st}
+	before, err := invariants.Load(context.Background(), st, id)
+	require.NoError(t, err)
+
+	_, err = orders.ResolveAttention(context.Background(), "operator:ops", id, order.StatusCanceled, "refund")
+	require.ErrorIs(t, err, domain.ErrTicketAlreadyPickedUp)
+	after, err := invariants.Load(context.Background(), st, id)
+	require.NoError(t, err)
+	require.Equal(t, before.AccountVersion, after.AccountVersion, "the refused resolution released the card hold")
+	require.Zero(t, after.Reversals)
+
+	_, err = orders.ResolveAttention(context.Background(), "operator:ops", id, order.StatusShipped, "the courier had it")
+	require.NoError(t, err)
+	shipped, err := invariants.Load(context.Background(), st, id)
+	require.NoError(t, err)
+	require.Empty(t, invariants.Check(shipped, invariants.Options{Settled: true}))
+}
+
 func TestOnlyStableStatusesResolveAnOrder(t *testing.T) {
 	st, id := stuck(t)
 	_, err := app.Orders{Store: st}.ResolveAttention(context.Background(), "operator:ops", id, order.StatusCancelPending, "x")

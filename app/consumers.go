@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -27,38 +28,38 @@ type RegisterConsumer struct {
 	CardLast4   string
 }
 
-// Register runs RegisterConsumer.
+// Register runs RegisterConsumer: the consumer and their account are written together
+// (aggregate.ExecuteAll), so a registration either side refuses writes nothing.
 func (h Consumers) Register(ctx context.Context, actor string, cmd RegisterConsumer) (consumer.State, error) {
-	// Validate the account's side before writing the consumer's, so bad input writes
-	// nothing at all.
+	// Every bad field of both sides at once, before anything is loaded.
 	var v domain.Validator
 	v.Check(cmd.CreditLimit.Cents >= 0, "credit_limit_cents", "must be zero or more")
 	v.Check(money.ValidCurrency(cmd.CreditLimit.Currency), "currency", "must be a 3-letter ISO 4217 code")
-	_, consumerErr := consumer.Register(consumer.State{}, cmd.ID, cmd.Name, cmd.Email) // validation only
-	if err := mergeValidation(consumerErr, v.Err()); err != nil {
+	_, consumerErr := consumer.Register(consumer.State{}, cmd.ID, cmd.Name, cmd.Email)           // validation only
+	_, accountErr := accounting.Open(accounting.State{}, cmd.ID, cmd.CreditLimit, cmd.CardLast4) // validation only
+	if err := mergeValidation(consumerErr, v.Err(), accountErr); err != nil {
 		return consumer.State{}, err
 	}
 	md := eventstore.Metadata{User: actor, CorrelationID: cmd.ID.String()}
-	registered, err := aggregate.Execute(ctx, h.Store, aggregate.Command[consumer.State]{
-		Stream: consumer.StreamName(cmd.ID), Apply: (*consumer.State).Apply, Metadata: md,
-		IdempotencyKey: "register-consumer/" + cmd.ID.String(),
-		Decide: func(s consumer.State) ([]event.Event, error) {
-			if s.Registered() && s.Name == cmd.Name && s.Email == cmd.Email {
-				return nil, nil // a repeated request: already done
-			}
-			return consumer.Register(s, cmd.ID, cmd.Name, cmd.Email)
-		},
-	})
-	if err != nil {
-		return consumer.State{}, err
-	}
-	_, err = aggregate.Execute(ctx, h.Store, aggregate.Command[accounting.State]{
-		Stream: accounting.StreamName(cmd.ID), Apply: (*accounting.State).Apply, Metadata: md,
-		IdempotencyKey: "open-account/" + cmd.ID.String(),
-		Decide: func(s accounting.State) ([]event.Event, error) {
-			return accounting.Open(s, cmd.ID, cmd.CreditLimit, cmd.CardLast4)
-		},
-	})
+	var registered aggregate.Result[consumer.State]
+	err := aggregate.ExecuteAll(ctx, h.Store,
+		aggregate.Part(aggregate.Command[consumer.State]{
+			Stream: consumer.StreamName(cmd.ID), Apply: (*consumer.State).Apply, Metadata: md,
+			IdempotencyKey: "register-consumer/" + cmd.ID.String(),
+			Decide: func(s consumer.State) ([]event.Event, error) {
+				if s.Registered() && s.Name == cmd.Name && s.Email == cmd.Email {
+					return nil, nil // a repeated request: already done
+				}
+				return consumer.Register(s, cmd.ID, cmd.Name, cmd.Email)
+			},
+		}, &registered),
+		aggregate.Part(aggregate.Command[accounting.State]{
+			Stream: accounting.StreamName(cmd.ID), Apply: (*accounting.State).Apply, Metadata: md,
+			IdempotencyKey: "open-account/" + cmd.ID.String(),
+			Decide: func(s accounting.State) ([]event.Event, error) {
+				return accounting.Open(s, cmd.ID, cmd.CreditLimit, cmd.CardLast4)
+			},
+		}, nil))
 	if err != nil {
 		return consumer.State{}, err
 	}
@@ -88,12 +89,17 @@ func (h Consumers) change(ctx context.Context, actor string, id uuid.UUID,
 }
 
 // mergeValidation joins the field errors of validation failures into one, so a client
-// sees every bad field at once. It is nil when there are none.
+// sees every bad field at once, each field once (with the first message about it). It
+// is nil when there are none.
 func mergeValidation(errs ...error) error {
 	merged := &domain.ValidationError{}
 	for _, err := range errs {
 		if ve, ok := err.(*domain.ValidationError); ok {
-			merged.Fields = append(merged.Fields, ve.Fields...)
+			for _, f := range ve.Fields {
+				if !slices.ContainsFunc(merged.Fields, func(m domain.FieldError) bool { return m.Field == f.Field }) {
+					merged.Fields = append(merged.Fields, f)
+				}
+			}
 		} else if err != nil {
 			return err
 		}

@@ -7,7 +7,9 @@ import (
 
 	"github.com/google/uuid"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/orderflow/orderflow/activities"
@@ -28,6 +30,7 @@ type Workflows interface {
 	ExecuteWorkflow(ctx context.Context, options client.StartWorkflowOptions, workflow any, args ...any) (client.WorkflowRun, error)
 	UpdateWorkflow(ctx context.Context, options client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error)
 	SignalWorkflow(ctx context.Context, workflowID, runID, signalName string, arg any) error
+	DescribeWorkflowExecution(ctx context.Context, workflowID, runID string) (*workflowservice.DescribeWorkflowExecutionResponse, error)
 }
 
 // Orders handles the order commands. Placing an order prices it from the current
@@ -124,39 +127,111 @@ func (h Orders) Get(ctx context.Context, id uuid.UUID) (order.State, int64, erro
 	return s, version, err
 }
 
+// Owner is whom an order belongs to.
+type Owner struct {
+	ConsumerID, RestaurantID uuid.UUID
+}
+
+// Owner says whose order id is, for a check that must be made before anything waits
+// for the order: from its stream once the saga's first step has written it, and until
+// then from its workflow, which exists from the moment Place returned (its search
+// attributes name the consumer and the restaurant). An id with neither is
+// ORDER_NOT_FOUND.
+//
+// Both are always read, so that finding an order costs the same as not finding one:
+// the time a refusal takes does not tell whether the id exists.
+func (h Orders) Owner(ctx context.Context, id uuid.UUID) (Owner, error) {
+	fromWorkflow, workflowErr := h.workflowOwner(ctx, id)
+	s, _, err := aggregate.Load(ctx, h.Store, order.StreamName(id), (*order.State).Apply)
+	switch {
+	case err != nil:
+		return Owner{}, err
+	case s.Exists():
+		return Owner{ConsumerID: s.ConsumerID, RestaurantID: s.RestaurantID}, nil
+	}
+	return fromWorkflow, workflowErr
+}
+
+// workflowOwner reads the consumer and restaurant from the search attributes the
+// order's workflow was started with (workflows.StartOptions).
+func (h Orders) workflowOwner(ctx context.Context, id uuid.UUID) (Owner, error) {
+	notFound := domain.Errorf(domain.CodeOrderNotFound, "order %s not found", id)
+	if h.Workflows == nil {
+		return Owner{}, notFound
+	}
+	d, err := h.Workflows.DescribeWorkflowExecution(ctx, workflows.OrderWorkflowID(id), "")
+	var gone *serviceerror.NotFound
+	if errors.As(err, &gone) {
+		return Owner{}, notFound
+	}
+	if err != nil {
+		return Owner{}, fmt.Errorf("describe the order's workflow: %w", err)
+	}
+	fields := d.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()
+	var o Owner
+	for key, dst := range map[string]*uuid.UUID{
+		workflows.ConsumerIDKey.GetName(): &o.ConsumerID, workflows.RestaurantIDKey.GetName(): &o.RestaurantID,
+	} {
+		var s string
+		if p, ok := fields[key]; !ok || converter.GetDefaultDataConverter().FromPayload(p, &s) != nil {
+			return Owner{}, notFound
+		}
+		if *dst, err = uuid.Parse(s); err != nil {
+			return Owner{}, notFound
+		}
+	}
+	return o, nil
+}
+
 // ResolveAttention resolves an order that needed attention to the status an operator
-// chose, with a note saying why. Resolving to REJECTED or CANCELED first does what a
-// dead order needs (releases the card hold, withdraws the ticket), each refused if the
-// world does not allow it (food already picked up): the operator then chooses another
-// status. The order's workflow has ended; nothing more runs for the order.
+// chose, with a note saying why. Resolving to REJECTED or CANCELED also does what a
+// dead order needs (releases the card hold, withdraws the ticket), in the same write:
+// if the world does not allow any of it (food already picked up), nothing is written
+// and the operator chooses another status. The order's workflow has ended; nothing more
+// runs for the order.
 func (h Orders) ResolveAttention(ctx context.Context, actor string, id uuid.UUID, to order.Status, note string) (order.State, error) {
 	s, _, err := h.Get(ctx, id)
 	if err != nil {
 		return s, err
 	}
 	if _, err := order.ResolveAttention(s, to, note); err != nil {
-		return s, err // refused before anything is written
+		return s, err // refused before anything is loaded
 	}
 	md := eventstore.Metadata{User: actor, CorrelationID: id.String()}
+	var steps []aggregate.Step
 	if to == order.StatusRejected || to == order.StatusCanceled {
-		if _, err := aggregate.Execute(ctx, h.Store, aggregate.Command[accounting.State]{
-			Stream: accounting.StreamName(s.ConsumerID), Apply: (*accounting.State).Apply, Metadata: md,
-			Decide: func(a accounting.State) ([]event.Event, error) { return accounting.Reverse(a, id) },
-		}); err != nil {
-			return s, fmt.Errorf("release the card hold: %w", err)
-		}
-		if _, err := aggregate.Execute(ctx, h.Store, aggregate.Command[kitchen.State]{
-			Stream: kitchen.StreamName(id), Apply: (*kitchen.State).Apply, Metadata: md,
-			Decide: func(k kitchen.State) ([]event.Event, error) { return kitchen.Cancel(k, note) },
-		}); err != nil {
-			return s, fmt.Errorf("withdraw the ticket: %w", err)
-		}
+		steps = append(steps,
+			aggregate.Part(aggregate.Command[accounting.State]{
+				Stream: accounting.StreamName(s.ConsumerID), Apply: (*accounting.State).Apply, Metadata: md,
+				Decide: explain("release the card hold", func(a accounting.State) ([]event.Event, error) {
+					return accounting.Reverse(a, id)
+				}),
+			}, nil),
+			aggregate.Part(aggregate.Command[kitchen.State]{
+				Stream: kitchen.StreamName(id), Apply: (*kitchen.State).Apply, Metadata: md,
+				Decide: explain("withdraw the ticket", func(k kitchen.State) ([]event.Event, error) {
+					return kitchen.Cancel(k, note)
+				}),
+			}, nil))
 	}
-	res, err := aggregate.Execute(ctx, h.Store, aggregate.Command[order.State]{
+	resolved := aggregate.Result[order.State]{State: s}
+	steps = append(steps, aggregate.Part(aggregate.Command[order.State]{
 		Stream: order.StreamName(id), Apply: (*order.State).Apply, Metadata: md,
 		Decide: func(s order.State) ([]event.Event, error) { return order.ResolveAttention(s, to, note) },
-	})
-	return res.State, err
+	}, &resolved))
+	err = aggregate.ExecuteAll(ctx, h.Store, steps...)
+	return resolved.State, err
+}
+
+// explain prefixes decide's refusals with what was being done.
+func explain[S any](doing string, decide func(S) ([]event.Event, error)) func(S) ([]event.Event, error) {
+	return func(s S) ([]event.Event, error) {
+		events, err := decide(s)
+		if err != nil {
+			err = fmt.Errorf("%s: %w", doing, err)
+		}
+		return events, err
+	}
 }
 
 // update sends an update to the order's workflow and waits until it is accepted. A

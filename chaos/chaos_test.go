@@ -192,7 +192,7 @@ func (c *cluster) heal(ctx context.Context) error {
 		default:
 		}
 	}
-	for _, u := range c.apiURLs {
+	for _, u := range c.adminURLs {
 		if err := waitHTTP(ctx, u+"/readyz", time.Minute); err != nil {
 			return err
 		}

@@ -37,6 +37,7 @@ type cluster struct {
 	mu                        sync.Mutex
 	apis, workers, projectors []*member
 	apiURLs                   []string
+	adminURLs                 []string // each API's admin listener: /readyz, /metrics
 }
 
 // member is one orderflow process of the cluster, restartable.
@@ -75,8 +76,10 @@ func startCluster(ctx context.Context, dir string) (*cluster, error) {
 	if err := c.startTemporal(ctx); err != nil {
 		return nil, err
 	}
+	// RATE_LIMIT=0: the load reads every order in flight 20 times a second as one admin,
+	// far past a principal's default budget; the limits are api's tests' business.
 	c.env = []string{"DATABASE_URL=" + c.pg.URL, "TEMPORAL_ADDRESS=" + c.temporal.Address,
-		"TOKEN_SECRET=" + tokenSecret, "LOG_LEVEL=warn"}
+		"TOKEN_SECRET=" + tokenSecret, "LOG_LEVEL=warn", "RATE_LIMIT=0"}
 	if err := c.run(ctx, "migrate"); err != nil {
 		return nil, err
 	}
@@ -85,8 +88,14 @@ func startCluster(ctx context.Context, dir string) (*cluster, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.apis = append(c.apis, &member{name: fmt.Sprintf("api-%d", i+1), args: []string{"api", "--addr", "127.0.0.1:" + strconv.Itoa(port)}})
+		adminPort, err := devstack.FreePort()
+		if err != nil {
+			return nil, err
+		}
+		c.apis = append(c.apis, &member{name: fmt.Sprintf("api-%d", i+1), args: []string{"api",
+			"--addr", "127.0.0.1:" + strconv.Itoa(port), "--admin-addr", "127.0.0.1:" + strconv.Itoa(adminPort)}})
 		c.apiURLs = append(c.apiURLs, fmt.Sprintf("http://127.0.0.1:%d", port))
+		c.adminURLs = append(c.adminURLs, fmt.Sprintf("http://127.0.0.1:%d", adminPort))
 		c.workers = append(c.workers, &member{name: fmt.Sprintf("worker-%d", i+1), args: []string{"worker"}})
 		c.projectors = append(c.projectors, &member{name: fmt.Sprintf("projector-%d", i+1), args: []string{"projector"}})
 	}
@@ -95,7 +104,7 @@ func startCluster(ctx context.Context, dir string) (*cluster, error) {
 			return nil, err
 		}
 	}
-	for _, u := range c.apiURLs {
+	for _, u := range c.adminURLs {
 		if err := waitHTTP(ctx, u+"/readyz", time.Minute); err != nil {
 			return nil, err
 		}

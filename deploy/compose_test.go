@@ -145,7 +145,7 @@ func (e *environment) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-type portSpec struct{ Published, Target string }
+type portSpec struct{ HostIP, Published, Target string }
 
 func (p *portSpec) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind == yaml.ScalarNode { // [ip:]published:target[/protocol], or target alone
@@ -155,16 +155,20 @@ func (p *portSpec) UnmarshalYAML(n *yaml.Node) error {
 		if len(parts) > 1 {
 			p.Published = parts[len(parts)-2]
 		}
+		if len(parts) > 2 {
+			p.HostIP = strings.Join(parts[:len(parts)-2], ":")
+		}
 		return nil
 	}
 	var long struct {
-		Target    any `yaml:"target"`
-		Published any `yaml:"published"`
+		Target    any    `yaml:"target"`
+		Published any    `yaml:"published"`
+		HostIP    string `yaml:"host_ip"`
 	}
 	if err := n.Decode(&long); err != nil {
 		return err
 	}
-	p.Target, p.Published = fmt.Sprint(long.Target), fmt.Sprint(long.Published)
+	p.Target, p.Published, p.HostIP = fmt.Sprint(long.Target), fmt.Sprint(long.Published), long.HostIP
 	return nil
 }
 
@@ -269,7 +273,8 @@ var interpolation = regexp.MustCompile(`\$\$|\$\{([^}]*)\}|\$([A-Za-z_][A-Za-z0-
 
 // resolve substitutes ${VAR:-default} and ${VAR-default} with their default, which is
 // what a fresh checkout with no .env file and a clean shell gets; a variable without a
-// default is an error (it would be empty).
+// default is an error (it would be empty). A required one, ${VAR:?message} (Compose
+// refuses to start without it: the secrets), becomes requiredValue(VAR).
 func resolve(s string) (string, error) {
 	var err error
 	out := interpolation.ReplaceAllStringFunc(s, func(m string) string {
@@ -278,10 +283,13 @@ func resolve(s string) (string, error) {
 		}
 		if inner, ok := strings.CutPrefix(m, "${"); ok {
 			inner = strings.TrimSuffix(inner, "}")
-			for _, sep := range []string{":-", "-"} {
-				if _, def, found := strings.Cut(inner, sep); found {
-					return def
-				}
+			name := varName.FindString(inner)
+			op := strings.TrimPrefix(inner[len(name):], ":")
+			if strings.HasPrefix(op, "?") {
+				return requiredValue(name)
+			}
+			if def, ok := strings.CutPrefix(op, "-"); ok {
+				return def
 			}
 		}
 		err = fmt.Errorf("%s has no default (${NAME:-default}): it is empty without an .env file", m)
@@ -289,6 +297,11 @@ func resolve(s string) (string, error) {
 	})
 	return out, err
 }
+
+var varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*`)
+
+// requiredValue stands for the value the operator must give a required variable.
+func requiredValue(name string) string { return "<" + name + " from the environment>" }
 
 // env returns the service's environment with interpolation done, reporting values
 // that do not resolve.
@@ -727,7 +740,7 @@ func TestOrderflowEnvironment(t *testing.T) {
 
 		// Every listen address must bind all interfaces: 127.0.0.1 in a container is
 		// unreachable from the others and from the host.
-		for _, k := range []string{"API_ADDR", "METRICS_ADDR"} {
+		for _, k := range []string{"API_ADDR", "ADMIN_ADDR", "METRICS_ADDR"} {
 			if v, ok := env[k]; ok && v != "" {
 				if host, _, err := net.SplitHostPort(v); err != nil || (host != "0.0.0.0" && host != "" && host != "::") {
 					t.Errorf("service %s: %s=%q, want 0.0.0.0:PORT", name, k, v)
@@ -736,10 +749,7 @@ func TestOrderflowEnvironment(t *testing.T) {
 		}
 
 		if s, ok := env["TOKEN_SECRET"]; ok {
-			secrets[name] = s
-			if len(s) < 32 {
-				t.Errorf("service %s: TOKEN_SECRET is %d bytes, cmd/orderflow needs at least 32", name, len(s))
-			}
+			secrets[name] = s // its value comes from the environment: TestComposeSecretsHaveNoDefault
 		}
 
 		if qs := env["WORKER_QUEUES"]; qs != "" {
@@ -760,6 +770,74 @@ func TestOrderflowEnvironment(t *testing.T) {
 			first = s
 		} else if s != first {
 			t.Errorf("orderflow services have different TOKEN_SECRETs (%s differs): a token issued by one fails in another", name)
+		}
+	}
+}
+
+// secretVar matches the names of the variables that hold secrets.
+var secretVar = regexp.MustCompile(`SECRET|PASSWORD|PASSWD|API_KEY|PRIVATE_KEY|CREDENTIAL`)
+
+// tokenServices are the services that mint or verify bearer tokens: only they get the
+// token secret (`docker compose run api token` mints with the api's).
+var tokenServices = map[string]bool{"api": true}
+
+// No secret of an orderflow service has a value in the compose file, neither literal
+// nor a default: anyone who reads the repository could mint admin tokens for a stack
+// started with it. TOKEN_SECRET is required from the environment, ${TOKEN_SECRET:?how
+// to set it} (Compose refuses to start without it); another secret is required too,
+// or optional with nothing as its default (${NAME:-}). Only the services that mint or
+// verify tokens get the token secret.
+func TestComposeSecretsHaveNoDefault(t *testing.T) {
+	f := loadCompose(t)
+	required := regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*):?\?([^}]*)\}$`)
+	optional := regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*):?-\}$`)
+	for name := range orderflowServices {
+		env := f.svc(t, name).Environment
+		for k, v := range env {
+			if !secretVar.MatchString(k) {
+				continue
+			}
+			m := required.FindStringSubmatch(v)
+			switch {
+			case m != nil && strings.TrimSpace(m[2]) == "":
+				t.Errorf("service %s: %s=%q: say how to set it (${%s:?set %s to ...}), Compose shows the message", name, k, v, k, k)
+			case m == nil && k == "TOKEN_SECRET":
+				t.Errorf("service %s: %s=%q, want ${%s:?how to set it}: the token secret must come from the environment, with no default", name, k, v, k)
+				continue
+			case m == nil:
+				if m = optional.FindStringSubmatch(v); m == nil {
+					t.Errorf("service %s: %s=%q is a secret with a value or a default in the compose file; want ${%s:?how to set it} (or ${%s:-} when optional)", name, k, v, k, k)
+					continue
+				}
+			}
+			if m[1] != k {
+				t.Errorf("service %s: %s takes its value from $%s: keep the one name", name, k, m[1])
+			}
+		}
+		_, has := env["TOKEN_SECRET"]
+		switch {
+		case tokenServices[name] && !has:
+			t.Errorf("service %s mints or verifies tokens but gets no TOKEN_SECRET", name)
+		case !tokenServices[name] && has:
+			t.Errorf("service %s neither mints nor verifies tokens: it should not hold TOKEN_SECRET", name)
+		}
+	}
+	// The .env file beside docker-compose.yml that holds them is neither committed nor
+	// sent to the image build.
+	if by := ignoredBy(dockerignore(t), ".env"); by == "" {
+		t.Error(".dockerignore sends .env, which holds the compose stack's secrets, to the build context")
+	}
+	if !slices.ContainsFunc(strings.Split(string(readFile(t, ".gitignore")), "\n"), func(l string) bool {
+		return strings.TrimSpace(l) == ".env" || strings.TrimSpace(l) == "/.env"
+	}) {
+		t.Error(".gitignore does not ignore .env, which holds the compose stack's secrets")
+	}
+
+	// The check itself: a committed secret or default is caught.
+	for _, v := range []string{"orderflow-compose-secret-change-me-0123456789", "${TOKEN_SECRET:-orderflow-compose-secret-change-me-0123456789}",
+		"${TOKEN_SECRET-x}", "${TOKEN_SECRET}", "$TOKEN_SECRET"} {
+		if required.MatchString(v) {
+			t.Errorf("%q passes as required", v)
 		}
 	}
 }
@@ -859,6 +937,22 @@ func TestPublishedPorts(t *testing.T) {
 	}
 }
 
+// Temporal's frontend and UI take no login in this stack: whoever reaches them can
+// update or terminate order workflows, so they are published on loopback only.
+func TestTemporalIsPublishedOnLoopbackOnly(t *testing.T) {
+	f := loadCompose(t)
+	for name, s := range f.Services {
+		if !strings.HasPrefix(name, "temporal") {
+			continue
+		}
+		for _, p := range s.Ports {
+			if p.Published != "" && p.HostIP != "127.0.0.1" {
+				t.Errorf("service %s publishes %s on %q, not 127.0.0.1", name, p.Published, p.HostIP)
+			}
+		}
+	}
+}
+
 func TestDependsOn(t *testing.T) {
 	f := loadCompose(t)
 	for name, s := range f.Services {
@@ -948,9 +1042,38 @@ func TestAPIHealthcheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, apiPort, _ := net.SplitHostPort(api.env(t, "api")["API_ADDR"])
-	if (u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost") || u.Port() != apiPort || u.Path != "/readyz" {
-		t.Errorf("api healthcheck probes %s, want http://127.0.0.1:%s/readyz (API_ADDR's port)", target, apiPort)
+	// Readiness is served on the admin listener only (ADMIN_ADDR, default 127.0.0.1:9090).
+	_, adminPort, _ := net.SplitHostPort(cmp(api.env(t, "api")["ADMIN_ADDR"], "127.0.0.1:9090"))
+	if (u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost") || u.Port() != adminPort || u.Path != "/readyz" {
+		t.Errorf("api healthcheck probes %s, want http://127.0.0.1:%s/readyz (ADMIN_ADDR's port)", target, adminPort)
+	}
+}
+
+// The api's admin listener (/metrics, /readyz: unauthenticated) and the workers' and
+// projector's metrics are never published to the host.
+func TestAdminAndMetricsPortsAreNotPublished(t *testing.T) {
+	f := loadCompose(t)
+	for name := range orderflowServices {
+		env := f.svc(t, name).env(t, name)
+		for _, k := range []string{"ADMIN_ADDR", "METRICS_ADDR"} {
+			addr := env[k]
+			if k == "ADMIN_ADDR" && name == "api" {
+				addr = cmp(addr, "127.0.0.1:9090")
+			}
+			if addr == "" {
+				continue
+			}
+			_, port, err := net.SplitHostPort(addr)
+			if err != nil {
+				t.Errorf("service %s: %s=%q: %v", name, k, addr, err)
+				continue
+			}
+			for _, p := range f.svc(t, name).Ports {
+				if p.Target == port {
+					t.Errorf("service %s publishes %s's port %s (%s:%s): metrics and readiness are for the compose network only", name, k, port, p.Published, p.Target)
+				}
+			}
+		}
 	}
 }
 

@@ -92,6 +92,13 @@ func (v *Validator) Text(field, value string, minLen, maxLen int) string {
 		v.Add(field, "must be valid UTF-8")
 	case strings.ContainsFunc(value, unicode.IsControl):
 		v.Add(field, "must not contain control characters")
+	case strings.ContainsFunc(value, isBidiControl):
+		v.Add(field, "must not contain bidirectional control characters")
 	}
 	return value
 }
+
+// isBidiControl reports the characters that reorder the text displayed around them
+// (U+202A to U+202E, U+2066 to U+2069, the marks): in a name or an address they can
+// make a kitchen ticket or a receipt show something else than what is stored.
+func isBidiControl(r rune) bool { return unicode.Is(unicode.Bidi_Control, r) }

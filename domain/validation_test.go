@@ -67,6 +67,9 @@ func TestValidatorText(t *testing.T) {
 		{"too long", strings.Repeat("é", 5), 1, 4, strings.Repeat("é", 5), "must be at most 4 characters"},
 		{"control character", "Ann\x00", 1, 10, "Ann\x00", "must not contain control characters"},
 		{"newline inside", "a\nb", 1, 10, "a\nb", "must not contain control characters"},
+		{"right-to-left override", "Pizza \u202egnp.exe", 1, 20, "Pizza \u202egnp.exe", "must not contain bidirectional control characters"},
+		{"right-to-left isolate", "Main St \u2067", 1, 20, "Main St \u2067", "must not contain bidirectional control characters"},
+		{"right-to-left mark", "\u200fSushi", 1, 20, "\u200fSushi", "must not contain bidirectional control characters"},
 		{"invalid utf-8", "a\xffb", 1, 10, "a\xffb", "must be valid UTF-8"},
 	}
 	for _, tt := range tests {

@@ -29,6 +29,11 @@ func Exact(n int64) ExpectedVersion {
 	return ExpectedVersion{n}
 }
 
+// allows reports whether a stream at version may be appended to by a writer expecting e.
+func (e ExpectedVersion) allows(version int64) bool {
+	return e.v == anyVersion || (e.v == streamExists && version > 0) || version == e.v
+}
+
 func (e ExpectedVersion) String() string {
 	switch e.v {
 	case anyVersion:

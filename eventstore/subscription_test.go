@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
@@ -125,7 +126,7 @@ func TestSubscriptionDeliversOutOfOrderCommitsExactlyOnceInOrder(t *testing.T) {
 						return err
 					})
 					var pgErr *pgconn.PgError
-					if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+					if errors.As(err, &pgErr) && pgErr.Code == pgerrcode.UniqueViolation {
 						continue // another writer took this stream position first
 					}
 					require.NoError(t, err)

@@ -21,6 +21,10 @@ type historyCursor struct {
 // cursorFormat leads every cursor so that a later format can tell old cursors apart.
 const cursorFormat byte = 1
 
+// maxCursorMicros is the last instant a cursor may name, the end of year 9999: orders
+// are created now, and a later time is a forged cursor.
+var maxCursorMicros = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC).UnixMicro()
+
 // cursorLen is format + created_at in Unix microseconds (PostgreSQL's precision) + id.
 const cursorLen = 1 + 8 + 16
 
@@ -35,14 +39,14 @@ func (c historyCursor) String() string {
 
 // parseHistoryCursor reads a cursor that String made; anything else is ErrInvalidCursor.
 func parseHistoryCursor(s string) (historyCursor, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s) // one spelling per cursor
 	if err != nil || len(b) != cursorLen || b[0] != cursorFormat {
 		return historyCursor{}, invalidCursor()
 	}
 	micros := int64(binary.BigEndian.Uint64(b[1:9]))
 	id, err := uuid.FromBytes(b[9:])
-	if err != nil {
-		return historyCursor{}, invalidCursor()
+	if err != nil || micros < 0 || micros > maxCursorMicros {
+		return historyCursor{}, invalidCursor() // a forged time PostgreSQL would refuse to compare
 	}
 	return historyCursor{createdAt: time.UnixMicro(micros).UTC(), orderID: id}, nil
 }

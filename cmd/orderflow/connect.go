@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
@@ -32,17 +36,54 @@ func connectDatabase(ctx context.Context, cfg *Config) (*pgxpool.Pool, error) {
 // metrics reported to the process's registry and, when tracing is on, trace context
 // carried into workflows and activities.
 func connectTemporal(ctx context.Context, cfg *Config, log *slog.Logger, tel *telemetry.Telemetry) (client.Client, error) {
-	c, err := client.DialContext(ctx, client.Options{
+	opts := client.Options{
 		HostPort:       cfg.TemporalAddress,
 		Namespace:      cfg.TemporalNamespace,
 		Logger:         tlog.NewStructuredLogger(log),
 		MetricsHandler: tel.TemporalMetrics,
 		Interceptors:   tel.TemporalInterceptors,
-	})
+	}
+	if err := cfg.TemporalTLS.apply(&opts); err != nil {
+		return nil, err
+	}
+	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("temporal at %s: %w", cfg.TemporalAddress, err)
 	}
 	return c, nil
+}
+
+// apply sets up opts' TLS and credentials as configured.
+func (t TemporalTLS) apply(opts *client.Options) error {
+	if (t.CertFile == "") != (t.KeyFile == "") {
+		return errors.New("temporal TLS: set both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY, or neither")
+	}
+	if !t.TLS && t.CertFile == "" && t.CAFile == "" && t.APIKey == "" {
+		return nil
+	}
+	conf := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: t.ServerName}
+	if t.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+		if err != nil {
+			return fmt.Errorf("temporal TLS client certificate: %w", err)
+		}
+		conf.Certificates = []tls.Certificate{cert}
+	}
+	if t.CAFile != "" {
+		pem, err := os.ReadFile(t.CAFile)
+		if err != nil {
+			return fmt.Errorf("temporal TLS CA: %w", err)
+		}
+		conf.RootCAs = x509.NewCertPool()
+		if !conf.RootCAs.AppendCertsFromPEM(pem) {
+			return fmt.Errorf("temporal TLS CA: no certificate in %s", t.CAFile)
+		}
+	}
+	opts.ConnectionOptions.TLS = conf
+	if t.APIKey != "" {
+		opts.Credentials = client.NewAPIKeyStaticCredentials(t.APIKey)
+	}
+	return nil
 }
 
 // process is what one orderflow process runs on.
@@ -108,5 +149,6 @@ func (p *process) serveMetrics(ctx context.Context, cfg *Config) {
 }
 
 func (c Config) tokens() api.Tokens {
-	return api.Tokens{Secret: []byte(c.TokenSecret), Issuer: c.TokenIssuer}
+	return api.Tokens{Secret: []byte(c.TokenSecret), Previous: c.previousTokenSecrets(), Issuer: c.TokenIssuer,
+		Audience: c.TokenAudience, MaxLifetime: c.TokenMaxLifetime}
 }

@@ -17,10 +17,13 @@ func demoCommand(cfg *Config) *cobra.Command {
 		Use:   "demo",
 		Short: "Seed consumers and restaurants on a running stack and place orders down every saga path",
 		Long: "Talks to a running API (start one with `make dev`) as an admin, the consumers and the " +
-			"restaurants it creates (tokens signed with TOKEN_SECRET), and prints where each order ended " +
-			"and where to see its workflow in Temporal UI.",
+			"restaurants it creates (tokens signed with TOKEN_SECRET; --dev-mode signs with the dev stack's " +
+			"development secret), and prints where each order ended and where to see its workflow in Temporal UI.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cfg.checkTokenSecrets(secretNeeded); err != nil {
+				return err
+			}
 			outcomes, err := demo.Run(cmd.Context(), &apiclient.Client{BaseURL: apiURL},
 				demo.SignedTokens{Tokens: cfg.tokens()})
 			if err != nil {

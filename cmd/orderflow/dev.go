@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -21,20 +22,23 @@ import (
 
 // devOptions are the dev stack's ports and where it keeps its files.
 type devOptions struct {
-	apiPort, temporalPort, uiPort, postgresPort int
-	dir                                         string
+	apiPort, adminPort, temporalPort, uiPort, postgresPort int
+	dir                                                    string
 }
 
 func devCommand(cfg *Config) *cobra.Command {
-	o := devOptions{apiPort: 8080, temporalPort: 7233, uiPort: 8233, postgresPort: 15432, dir: ".dev"}
+	o := devOptions{apiPort: 8080, adminPort: 9090, temporalPort: 7233, uiPort: 8233, postgresPort: 15432, dir: ".dev"}
 	cmd := &cobra.Command{
 		Use:   "dev",
 		Short: "Run the whole stack on this machine: Temporal dev server and UI, PostgreSQL, workers, projector, API",
 		Long: "Starts a Temporal dev server with its UI (bin/temporal, built by `make temporal`) with orderflow's " +
 			"search attributes; uses DATABASE_URL when it is set, or else makes a throwaway PostgreSQL cluster " +
 			"under --dir with the installed initdb and pg_ctl; migrates; runs the workers, the projector and " +
-			"the API in this process; prints the API and Temporal UI addresses and an admin token; and stops " +
-			"everything on Ctrl-C or SIGTERM.",
+			"the API in this process; prints the addresses of the API, of its admin listener (/metrics, /readyz) " +
+			"and of Temporal UI, and an admin token; and stops " +
+			"everything on Ctrl-C or SIGTERM. It runs in development mode: tokens are signed with TOKEN_SECRET " +
+			"when it is set, and with the published development secret otherwise (mint more with " +
+			"`orderflow token --dev-mode`).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, databaseSet := os.LookupEnv("DATABASE_URL")
@@ -43,6 +47,8 @@ func devCommand(cfg *Config) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.IntVar(&o.apiPort, "api-port", envInt("DEV_API_PORT", o.apiPort), "API port (DEV_API_PORT)")
+	f.IntVar(&o.adminPort, "admin-port", envInt("DEV_ADMIN_PORT", o.adminPort),
+		"port of the admin listener: /metrics, /readyz, /healthz (DEV_ADMIN_PORT)")
 	f.IntVar(&o.temporalPort, "temporal-port", envInt("DEV_TEMPORAL_PORT", o.temporalPort), "Temporal frontend port (DEV_TEMPORAL_PORT)")
 	f.IntVar(&o.uiPort, "ui-port", envInt("DEV_UI_PORT", o.uiPort), "Temporal UI port (DEV_UI_PORT)")
 	f.IntVar(&o.postgresPort, "postgres-port", envInt("DEV_POSTGRES_PORT", o.postgresPort),
@@ -57,12 +63,19 @@ func runDev(cmd *cobra.Command, cfg *Config, o devOptions, databaseSet bool) err
 	if err != nil {
 		return err
 	}
+	// The dev stack is development mode: it signs with TOKEN_SECRET when set, and with
+	// the published development secret otherwise.
+	cfg.DevMode = true
+	if err := cfg.checkTokenSecrets(secretNeeded); err != nil {
+		return err
+	}
 	addr := func(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
 	for _, p := range []struct {
 		what string
 		port int
 		flag string
-	}{{"API", o.apiPort, "--api-port"}, {"Temporal", o.temporalPort, "--temporal-port"}, {"Temporal UI", o.uiPort, "--ui-port"}} {
+	}{{"API", o.apiPort, "--api-port"}, {"Admin", o.adminPort, "--admin-port"}, {"Temporal", o.temporalPort, "--temporal-port"},
+		{"Temporal UI", o.uiPort, "--ui-port"}} {
 		if err := devstack.CheckFree(p.what, addr(p.port), "choose another with "+p.flag); err != nil {
 			return err
 		}
@@ -101,12 +114,22 @@ func runDev(cmd *cobra.Command, cfg *Config, o devOptions, databaseSet bool) err
 		cfg.DatabaseURL = pg.URL
 	}
 
+	limits, err := cfg.apiLimits()
+	if err != nil {
+		return err
+	}
+	idempotency, err := cfg.idempotency()
+	if err != nil {
+		return err
+	}
 	s, err := connect(ctx, cfg, "orderflow-dev", true)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	token, err := s.Tokens.Issue(api.Principal{Role: api.RoleAdmin, Subject: "admin"}, 30*24*time.Hour, time.Now())
+	s.Limits = limits
+	s.Idempotency = idempotency
+	token, err := s.Tokens.Issue(api.Principal{Role: api.RoleAdmin, Subject: "admin"}, s.Tokens.MaxTTL(), time.Now())
 	if err != nil {
 		return err
 	}
@@ -125,14 +148,22 @@ func runDev(cmd *cobra.Command, cfg *Config, o devOptions, databaseSet bool) err
 	run("projector", func(ctx context.Context) error {
 		return s.RunProjector(ctx, telemetry.NewProjectorMetrics(s.Telemetry.Registry))
 	})
-	listener, err := net.Listen("tcp", addr(o.apiPort))
-	if err != nil {
-		stop(err)
-	} else {
-		run("api", func(ctx context.Context) error {
-			// One process: the API's /metrics shows the workers' and the projector's too.
-			handler := s.Telemetry.HTTP(s.APIHandler(s.Telemetry.Registry), "orderflow-api")
-			return httpserve.ServeListener(ctx, listener, handler, s.Logger)
+	for _, l := range []struct {
+		name    string
+		port    int
+		handler http.Handler
+	}{
+		{"api", o.apiPort, s.Telemetry.HTTP(s.APIHandler(s.Telemetry.Registry), "orderflow-api")},
+		// One process: the admin listener's /metrics shows the workers' and the projector's too.
+		{"admin", o.adminPort, s.AdminHandler(s.Telemetry.Registry)},
+	} {
+		listener, err := net.Listen("tcp", addr(l.port))
+		if err != nil {
+			stop(err)
+			break
+		}
+		run(l.name, func(ctx context.Context) error {
+			return httpserve.ServeListener(ctx, listener, l.handler, s.Logger.With("server", l.name))
 		})
 	}
 	go func() {
@@ -146,6 +177,7 @@ func runDev(cmd *cobra.Command, cfg *Config, o devOptions, databaseSet bool) err
 	if ctx.Err() == nil {
 		out := cmd.OutOrStdout()
 		fmt.Fprintf(out, "API: http://%s\n", addr(o.apiPort))
+		fmt.Fprintf(out, "Admin: http://%s\n", addr(o.adminPort))
 		fmt.Fprintf(out, "Temporal UI: %s\n", temporal.UI)
 		fmt.Fprintf(out, "Token: %s\n", token)
 		fmt.Fprintln(out, "Ctrl-C stops everything.")

@@ -19,8 +19,9 @@ import (
 	"github.com/orderflow/orderflow/internal/devstack"
 )
 
-// `orderflow dev` as a user runs it: it prints the API, Temporal UI and token lines,
-// everything it started answers, and SIGTERM stops it all and frees every port.
+// `orderflow dev` as a user runs it: it prints the API, admin, Temporal UI and token
+// lines, everything it started answers (metrics and readiness on the admin listener
+// only), and SIGTERM stops it all and frees every port.
 func TestDevStackStartsAndStopsCleanly(t *testing.T) {
 	cli, err := devstack.TemporalCLI()
 	require.NoError(t, err)
@@ -33,12 +34,12 @@ func TestDevStackStartsAndStopsCleanly(t *testing.T) {
 	require.NoError(t, build.Run())
 
 	ports := map[string]int{}
-	for _, name := range []string{"api", "temporal", "ui", "postgres"} {
+	for _, name := range []string{"api", "admin", "temporal", "ui", "postgres"} {
 		ports[name], err = devstack.FreePort()
 		require.NoError(t, err)
 	}
 	cmd := exec.Command(bin, "dev", "--dir", filepath.Join(dir, "dev"),
-		"--api-port", strconv.Itoa(ports["api"]), "--temporal-port", strconv.Itoa(ports["temporal"]),
+		"--api-port", strconv.Itoa(ports["api"]), "--admin-port", strconv.Itoa(ports["admin"]), "--temporal-port", strconv.Itoa(ports["temporal"]),
 		"--ui-port", strconv.Itoa(ports["ui"]), "--postgres-port", strconv.Itoa(ports["postgres"]))
 	cmd.Env = append(withoutDatabaseURL(os.Environ()), "ORDERFLOW_TEMPORAL_BIN="+cli)
 	stdout, err := cmd.StdoutPipe()
@@ -49,16 +50,20 @@ func TestDevStackStartsAndStopsCleanly(t *testing.T) {
 
 	lines := map[string]string{}
 	scanner := bufio.NewScanner(stdout)
-	for len(lines) < 3 && scanner.Scan() {
+	for len(lines) < 4 && scanner.Scan() {
 		if key, value, ok := strings.Cut(scanner.Text(), ": "); ok {
 			lines[key] = value
 		}
 	}
 	require.Equal(t, "http://127.0.0.1:"+strconv.Itoa(ports["api"]), lines["API"])
+	require.Equal(t, "http://127.0.0.1:"+strconv.Itoa(ports["admin"]), lines["Admin"])
 	require.Equal(t, "http://127.0.0.1:"+strconv.Itoa(ports["ui"]), lines["Temporal UI"])
 	require.NotEmpty(t, lines["Token"])
 
-	requireOK(t, lines["API"]+"/readyz", "")
+	requireOK(t, lines["Admin"]+"/readyz", "")
+	requireOK(t, lines["Admin"]+"/metrics", "")
+	requireOK(t, lines["API"]+"/healthz", "")
+	requireStatus(t, lines["API"]+"/metrics", "", http.StatusNotFound)
 	requireOK(t, lines["API"]+"/v1/consumers/"+"00000000-0000-4000-8000-000000000000"+"/orders", lines["Token"])
 	requireOK(t, lines["Temporal UI"], "")
 
@@ -78,6 +83,11 @@ func TestDevStackStartsAndStopsCleanly(t *testing.T) {
 
 func requireOK(t *testing.T, url, token string) {
 	t.Helper()
+	requireStatus(t, url, token, http.StatusOK)
+}
+
+func requireStatus(t *testing.T, url, token string, status int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -88,7 +98,7 @@ func requireOK(t *testing.T, url, token string) {
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode, url)
+	require.Equal(t, status, resp.StatusCode, url)
 }
 
 func withoutDatabaseURL(env []string) []string {
@@ -117,9 +127,11 @@ func TestDevStackKilledLeavesNoTemporalServer(t *testing.T) {
 	require.NoError(t, err)
 	apiPort, err := devstack.FreePort()
 	require.NoError(t, err)
+	adminPort, err := devstack.FreePort()
+	require.NoError(t, err)
 
 	// DATABASE_URL points at the test database, so no cluster is made: only Temporal.
-	cmd := exec.Command(bin, "dev", "--dir", filepath.Join(dir, "dev"), "--api-port", strconv.Itoa(apiPort),
+	cmd := exec.Command(bin, "dev", "--dir", filepath.Join(dir, "dev"), "--api-port", strconv.Itoa(apiPort), "--admin-port", strconv.Itoa(adminPort),
 		"--temporal-port", strconv.Itoa(temporalPort), "--ui-port", strconv.Itoa(uiPort))
 	cmd.Env = append(withoutDatabaseURL(os.Environ()), "ORDERFLOW_TEMPORAL_BIN="+cli,
 		"DATABASE_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable")

@@ -53,8 +53,8 @@ func loadCommand(cfg *Config) *cobra.Command {
 			if lc.Rate == 0 && lc.Concurrency == 0 && cmd.Flags().Changed("concurrency") {
 				return errors.New("--concurrency 0 needs a --rate")
 			}
-			if len(cfg.TokenSecret) < 32 {
-				return errors.New("--token-secret (TOKEN_SECRET) must be at least 32 bytes, the API's own secret")
+			if err := cfg.checkTokenSecrets(secretNeeded); err != nil {
+				return fmt.Errorf("--token-secret: %w", err)
 			}
 			lc.Tokens = demo.SignedTokens{Tokens: cfg.tokens()}
 			report, runErr := load.Run(cmd.Context(), lc, cmd.ErrOrStderr())

@@ -51,10 +51,10 @@ func TestLoadRefusesBadFlags(t *testing.T) {
 		"--concurrency 0 needs a --rate":                                {"--concurrency", "0"},
 		"orders is -5, want 0 or more":                                  {"--orders", "-5"},
 		"rate is -1, want 0 or more":                                    {"--rate", "-1"},
-		"--token-secret (TOKEN_SECRET) must be at least 32 bytes":       {"--token-secret", "short"},
+		"--token-secret: TOKEN_SECRET is 5 bytes, too short":            {"--token-secret", "short"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
-			out, _, err := runLoad(t, append(args, "--api-url", "http://127.0.0.1:1")...)
+			out, _, err := runLoad(t, append(append([]string{"--token-secret", strongSecret}, args...), "--api-url", "http://127.0.0.1:1")...)
 			require.ErrorContains(t, err, want)
 			require.Empty(t, out, "no report for a run that did not start")
 		})
@@ -63,7 +63,7 @@ func TestLoadRefusesBadFlags(t *testing.T) {
 
 // An API that cannot be reached is a clear error (and --api is --api-url).
 func TestLoadSaysWhenTheAPICannotBeReached(t *testing.T) {
-	out, _, err := runLoad(t, "--api", "http://127.0.0.1:1", "--orders", "1")
+	out, _, err := runLoad(t, "--api", "http://127.0.0.1:1", "--orders", "1", "--token-secret", strongSecret)
 	require.ErrorContains(t, err, "set up the load's consumers and restaurants at http://127.0.0.1:1: register consumer load-")
 	require.ErrorContains(t, err, "connection refused")
 	require.Empty(t, out)

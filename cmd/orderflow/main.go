@@ -37,6 +37,8 @@ func rootCommand() *cobra.Command {
 	root.PersistentFlags().StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "PostgreSQL connection string (DATABASE_URL)")
 	root.PersistentFlags().StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (LOG_LEVEL)")
 	root.PersistentFlags().StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json (LOG_FORMAT)")
+	root.PersistentFlags().BoolVar(&cfg.DevMode, "dev-mode", cfg.DevMode,
+		"development mode: accept the development token secret, and sign with it when TOKEN_SECRET is unset; never in production (ORDERFLOW_DEV_MODE)")
 	root.AddCommand(apiCommand(&cfg), workerCommand(&cfg), projectorCommand(&cfg), projectionsCommand(&cfg),
 		migrateCommand(&cfg), tokenCommand(&cfg), devCommand(&cfg), demoCommand(&cfg), ordersCommand(&cfg),
 		verifyCommand(&cfg), loadCommand(&cfg))

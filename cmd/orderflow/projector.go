@@ -17,6 +17,9 @@ func projectorCommand(cfg *Config) *cobra.Command {
 		Long: "Runs the projections (" + strings.Join(projections.Names(), ", ") + ", all when none is named). " +
 			"Several projectors may run for availability: only one advances each projection at a time.",
 		RunE: func(cmd *cobra.Command, names []string) error {
+			if err := cfg.checkTokenSecrets(secretUnused); err != nil {
+				return err
+			}
 			p, err := connect(cmd.Context(), cfg, "orderflow-projector", false)
 			if err != nil {
 				return err

@@ -20,11 +20,20 @@ func tokenCommand(cfg *Config) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "token",
 		Short: "Issue a bearer token for the API (signed with TOKEN_SECRET)",
+		Long: "Issues a bearer token for the API: a JWT signed with TOKEN_SECRET (HS256), naming TOKEN_ISSUER and " +
+			"TOKEN_AUDIENCE, valid for --ttl (at most TOKEN_MAX_LIFETIME). TOKEN_SECRET must be the API's own; " +
+			"against the dev stack (`make dev`), add --dev-mode to sign with the development secret.",
 		Example: "  orderflow token --role admin\n" +
 			"  orderflow token --role consumer --consumer-id 7c9e6679-7425-40de-944b-e07fc1f90ae7\n" +
 			"  orderflow token --role restaurant --restaurant-id 0e7c0f9a-2b1d-4a8e-9a57-5d2b8c1f4e33",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cfg.checkTokenSecrets(secretNeeded); err != nil {
+				return err
+			}
+			if !cmd.Flags().Changed("ttl") {
+				ttl = cfg.TokenMaxLifetime
+			}
 			p := api.Principal{Role: api.Role(role), Subject: subject}
 			var err error
 			if consumerID != "" {
@@ -52,7 +61,7 @@ func tokenCommand(cfg *Config) *cobra.Command {
 	cmd.Flags().StringVar(&subject, "subject", "", "who the token names (default: the role's id, or \"admin\")")
 	cmd.Flags().StringVar(&consumerID, "consumer-id", "", "the consumer a consumer token acts as")
 	cmd.Flags().StringVar(&restaurantID, "restaurant-id", "", "the restaurant a restaurant token acts for")
-	cmd.Flags().DurationVar(&ttl, "ttl", 24*time.Hour, "how long the token is valid")
+	cmd.Flags().DurationVar(&ttl, "ttl", 0, "how long the token is valid, at most TOKEN_MAX_LIFETIME (default TOKEN_MAX_LIFETIME, 24h unless set)")
 	cmd.Flags().StringVar(&cfg.TokenSecret, "token-secret", cfg.TokenSecret, "HMAC secret, at least 32 bytes (TOKEN_SECRET)")
 	return cmd
 }

@@ -17,6 +17,9 @@ func workerCommand(cfg *Config) *cobra.Command {
 			"Stops gracefully on SIGTERM or Ctrl-C.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cfg.checkTokenSecrets(secretUnused); err != nil {
+				return err
+			}
 			p, err := connect(cmd.Context(), cfg, "orderflow-worker", true)
 			if err != nil {
 				return err

@@ -1,9 +1,10 @@
 // Command healthcheck is the orderflow image's container health probe: it GETs one URL
 // and exits 0 when the answer is 2xx, 1 otherwise. The final image is distroless (no
 // shell, curl or wget), so docker-compose.yml's api healthcheck runs this small static
-// binary, built next to orderflow by the Dockerfile, instead:
+// binary, built next to orderflow by the Dockerfile, instead, against the api's admin
+// listener (ADMIN_ADDR), where readiness is served:
 //
-//	healthcheck http://127.0.0.1:8080/readyz
+//	healthcheck http://127.0.0.1:9090/readyz
 package main
 
 import (
@@ -47,7 +48,7 @@ func check(ctx context.Context, client *http.Client, url string) error {
 		return err
 	}
 	defer resp.Body.Close()
-	// Show why it is not ready (the API's /readyz names the failing check).
+	// Show why it is not ready (the admin listener's /readyz names the failing check).
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return errors.New(resp.Status + ": " + string(body))

@@ -143,8 +143,8 @@ func (c *Client) WaitForOrder(ctx context.Context, id string, timeout time.Durat
 		if err == nil && done(o) {
 			return o, nil
 		}
-		if p, ok := err.(*Problem); err != nil && !(ok && p.Status == 404) {
-			return o, err // 404 only means the projector has not seen the order yet
+		if p, ok := err.(*Problem); err != nil && !(ok && (p.Status == 404 || p.Status == 429)) {
+			return o, err // 404: the projector has not seen the order yet; 429: the budget refills
 		}
 		if time.Now().After(deadline) {
 			return o, fmt.Errorf("order %s: still %q after %s", id, o.Status, timeout)

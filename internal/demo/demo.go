@@ -145,6 +145,7 @@ func (t SignedTokens) Restaurant(id string) (string, error) {
 	return t.issue(api.Principal{Role: api.RoleRestaurant, Subject: id, RestaurantID: u})
 }
 
+// issue mints a token for an hour, or the API's maximum lifetime when that is shorter.
 func (t SignedTokens) issue(p api.Principal) (string, error) {
-	return t.Tokens.Issue(p, time.Hour, time.Now())
+	return t.Tokens.Issue(p, min(time.Hour, t.Tokens.MaxTTL()), time.Now())
 }

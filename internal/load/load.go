@@ -212,7 +212,11 @@ func (l *loader) setup(ctx context.Context) error {
 			credit int64
 		}{{&l.w.rich, "ample", ampleCredit}, {&l.w.broke, "scant", scantCredit}} {
 			name := fmt.Sprintf("load-%s-%s-%d", tag, c.what, i+1)
-			created, err := admin.RegisterConsumer(ctx, name, name+"@example.com", c.credit, currency)
+			var created apiclient.Consumer
+			err := whileThrottled(ctx, func() (err error) {
+				created, err = admin.RegisterConsumer(ctx, name, name+"@example.com", c.credit, currency)
+				return err
+			})
 			if err != nil {
 				return fmt.Errorf("register consumer %s: %w", name, err)
 			}
@@ -228,8 +232,12 @@ func (l *loader) setup(ctx context.Context) error {
 		auto    bool
 		timeout int
 	}{{&l.w.auto, "load-" + tag + " auto-accepting kitchen", true, 60}, {&l.w.byHand, "load-" + tag + " kitchen answering by hand", false, byHandTimeout}} {
-		created, err := admin.CreateRestaurant(ctx, apiclient.NewRestaurant{Name: r.name, AutoAccept: r.auto,
-			AcceptanceTimeoutSeconds: r.timeout, Currency: currency, Menu: menu})
+		var created apiclient.Restaurant
+		err := whileThrottled(ctx, func() (err error) {
+			created, err = admin.CreateRestaurant(ctx, apiclient.NewRestaurant{Name: r.name, AutoAccept: r.auto,
+				AcceptanceTimeoutSeconds: r.timeout, Currency: currency, Menu: menu})
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("create restaurant %s: %w", r.name, err)
 		}
@@ -237,6 +245,23 @@ func (l *loader) setup(ctx context.Context) error {
 	}
 	l.w.margheritaCost = menu[0].PriceCents
 	return nil
+}
+
+// whileThrottled sends a request again while the API answers 429: a throttled request
+// was not carried out, so sending it again cannot do it twice.
+func whileThrottled(ctx context.Context, send func() error) error {
+	backoff := 100 * time.Millisecond
+	for {
+		err := send()
+		var p *apiclient.Problem
+		if !errors.As(err, &p) || p.Status != http.StatusTooManyRequests {
+			return err
+		}
+		if sleep(ctx, backoff) != nil {
+			return err
+		}
+		backoff = min(2*backoff, 2*time.Second)
+	}
 }
 
 func runTag() string {

@@ -31,6 +31,12 @@ type Services struct {
 	Temporal client.Client
 	Tokens   api.Tokens
 	Logger   *slog.Logger
+	// Limits bound the API's requests per principal and its read-your-writes waits
+	// (api.Limits; the zero value is the defaults).
+	Limits api.Limits
+	// Idempotency sets how long the API keeps and leases Idempotency-Key keys (the
+	// zero value is the defaults).
+	Idempotency api.IdempotencyOptions
 }
 
 // New builds the services over a migrated pool. channel is the event store's
@@ -58,9 +64,19 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return nil
 }
 
-// APIHandler is the HTTP API; /metrics serves reg, where it adds its own metrics.
+// APIHandler is the HTTP API; it adds its metrics to reg.
 func (s *Services) APIHandler(reg *prometheus.Registry) http.Handler {
-	return api.NewHandler(api.Deps{
+	return api.NewHandler(s.apiDeps(reg))
+}
+
+// AdminHandler serves /metrics (reg), /readyz (PostgreSQL and Temporal) and /healthz,
+// on a listener apart from the API's.
+func (s *Services) AdminHandler(reg *prometheus.Registry) http.Handler {
+	return api.NewAdminHandler(s.apiDeps(reg))
+}
+
+func (s *Services) apiDeps(reg *prometheus.Registry) api.Deps {
+	return api.Deps{
 		Consumers:   app.Consumers{Store: s.Store},
 		Restaurants: app.Restaurants{Store: s.Store},
 		Orders:      app.Orders{Store: s.Store, Workflows: s.Temporal},
@@ -70,6 +86,8 @@ func (s *Services) APIHandler(reg *prometheus.Registry) http.Handler {
 		Tokens:      s.Tokens,
 		Logger:      s.Logger,
 		Registry:    reg,
+		Limits:      s.Limits,
+		Idempotency: s.Idempotency,
 		Ready: map[string]func(context.Context) error{
 			"postgres": s.Pool.Ping,
 			"temporal": func(ctx context.Context) error {
@@ -77,7 +95,7 @@ func (s *Services) APIHandler(reg *prometheus.Registry) http.Handler {
 				return err
 			},
 		},
-	})
+	}
 }
 
 // RunWorkers serves the task queues (all when none are named) until ctx ends.

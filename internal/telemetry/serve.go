@@ -11,7 +11,7 @@ import (
 )
 
 // ServeMetrics serves the registry on addr/metrics until ctx ends. Workers and the
-// projector use it; the API serves /metrics itself.
+// projector use it; the API serves /metrics on its admin listener (api.NewAdminHandler).
 func (t *Telemetry) ServeMetrics(ctx context.Context, addr string, log *slog.Logger) error {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(t.Registry, promhttp.HandlerOpts{}))
