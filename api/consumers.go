@@ -120,6 +120,15 @@ func newID(c *gin.Context, kind string) uuid.UUID {
 
 var idempotentIDs = uuid.MustParse("8c1f0a52-66f0-4d4e-b1c9-3f1c2a8f5e77")
 
+// withUpdateID is the request's context naming the workflow update it sends after its
+// Idempotency-Key (app.WithUpdateID), so that a retry cannot change the order twice.
+func withUpdateID(c *gin.Context) context.Context {
+	if IdempotencyKey(c) == "" {
+		return c
+	}
+	return app.WithUpdateID(c, newID(c, "update "+c.FullPath()).String())
+}
+
 // respond writes a command's result with status, or its error as a problem.
 func respond[S, R any](c *gin.Context, status int, view func(S) R) func(S, error) {
 	return func(s S, err error) {

@@ -151,7 +151,9 @@ func (h orders) cancel(c *gin.Context) {
 			return
 		}
 	}
-	h.change(c, "cancel", func(actor string, id uuid.UUID) error { return h.commands.Cancel(c, actor, id, req.Reason) })
+	h.change(c, "cancel", func(actor string, id uuid.UUID) error {
+		return h.commands.Cancel(withUpdateID(c), actor, id, req.Reason)
+	})
 }
 
 type reviseRequest struct {
@@ -168,7 +170,9 @@ func (h orders) revise(c *gin.Context) {
 	for i, it := range req.Items {
 		changes[i] = order.LineChange{MenuItemID: it.MenuItemID, Quantity: it.Quantity}
 	}
-	h.change(c, "revise", func(actor string, id uuid.UUID) error { return h.commands.Revise(c, actor, id, changes) })
+	h.change(c, "revise", func(actor string, id uuid.UUID) error {
+		return h.commands.Revise(withUpdateID(c), actor, id, changes)
+	})
 }
 
 // change hands a consumer's change of their order (cancel, revise) to its workflow and

@@ -63,6 +63,14 @@ func (h orders) get(c *gin.Context) {
 		return
 	}
 
+	// The waiter's slot is taken first: finding the owner may itself wait (on
+	// Temporal, for an order whose saga has not written yet).
+	release, err := h.waiters.enter(limitKey(p))
+	if err != nil {
+		refuseFor(c, time.Second, err)
+		return
+	}
+	defer release()
 	owner, err := h.commands.Owner(c, id)
 	if err != nil {
 		abort(c, err)
@@ -72,12 +80,6 @@ func (h orders) get(c *gin.Context) {
 		abort(c, orderNotFound(id))
 		return
 	}
-	release, err := h.waiters.enter(limitKey(p))
-	if err != nil {
-		refuseFor(c, time.Second, err)
-		return
-	}
-	defer release()
 	view, err := h.queries.WaitForOrderVersion(c, id, int64(minVersion), h.maxWait)
 	if err != nil {
 		abort(c, err)

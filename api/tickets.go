@@ -95,7 +95,7 @@ func (h tickets) accept(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := h.commands.Accept(c, principal(c).String(), s.ID); err != nil {
+	if err := h.commands.Accept(withUpdateID(c), principal(c).String(), s.ID); err != nil {
 		abort(c, err)
 		return
 	}
@@ -118,7 +118,7 @@ func (h tickets) reject(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := h.commands.Reject(c, principal(c).String(), s.ID, req.Reason); err != nil {
+	if err := h.commands.Reject(withUpdateID(c), principal(c).String(), s.ID, req.Reason); err != nil {
 		abort(c, err)
 		return
 	}

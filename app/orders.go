@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"go.temporal.io/api/serviceerror"
@@ -152,6 +153,9 @@ func (h Orders) Owner(ctx context.Context, id uuid.UUID) (Owner, error) {
 	return fromWorkflow, workflowErr
 }
 
+// ownerLookupTimeout bounds how long Owner waits for Temporal.
+const ownerLookupTimeout = 2 * time.Second
+
 // workflowOwner reads the consumer and restaurant from the search attributes the
 // order's workflow was started with (workflows.StartOptions).
 func (h Orders) workflowOwner(ctx context.Context, id uuid.UUID) (Owner, error) {
@@ -159,13 +163,14 @@ func (h Orders) workflowOwner(ctx context.Context, id uuid.UUID) (Owner, error) 
 	if h.Workflows == nil {
 		return Owner{}, notFound
 	}
+	// Any failure to describe the workflow (Temporal unavailable, slow) answers as a
+	// missing order: an error here would tell an existing id (found in its stream)
+	// from a missing one. The consumer of an order placed a moment ago asks again.
+	ctx, cancel := context.WithTimeout(ctx, ownerLookupTimeout)
+	defer cancel()
 	d, err := h.Workflows.DescribeWorkflowExecution(ctx, workflows.OrderWorkflowID(id), "")
-	var gone *serviceerror.NotFound
-	if errors.As(err, &gone) {
-		return Owner{}, notFound
-	}
 	if err != nil {
-		return Owner{}, fmt.Errorf("describe the order's workflow: %w", err)
+		return Owner{}, notFound
 	}
 	fields := d.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()
 	var o Owner
@@ -234,6 +239,22 @@ func explain[S any](doing string, decide func(S) ([]event.Event, error)) func(S)
 	}
 }
 
+type updateIDKey struct{}
+
+// WithUpdateID names the workflow update a request sends (cancel, revise, the
+// restaurant's answer). Temporal runs one update per id on a workflow, so a request
+// retried under its Idempotency-Key, while or after the first attempt ran, gets the
+// first attempt's answer instead of cancelling or revising twice. Without an id each
+// request is an update of its own.
+func WithUpdateID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, updateIDKey{}, id)
+}
+
+func updateID(ctx context.Context) string {
+	id, _ := ctx.Value(updateIDKey{}).(string)
+	return id
+}
+
 // update sends an update to the order's workflow and waits until it is accepted. A
 // refusal by the workflow's validator comes back as the domain error it carried; an
 // order whose workflow has ended refuses every change.
@@ -244,7 +265,7 @@ func (h Orders) update(ctx context.Context, id uuid.UUID, name string, arg any) 
 	}
 	handle, err := h.Workflows.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: workflows.OrderWorkflowID(id), UpdateName: name, Args: []any{arg},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
+		UpdateID: updateID(ctx), WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err == nil {
 		err = handle.Get(ctx, nil)

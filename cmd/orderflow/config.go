@@ -87,7 +87,8 @@ type TemporalTLS struct {
 	KeyFile  string `env:"TLS_KEY"`
 	// CAFile verifies the server's certificate; the system's roots when empty.
 	CAFile string `env:"TLS_CA"`
-	// ServerName overrides the name the server's certificate is checked against.
+	// ServerName overrides the name the server's certificate is checked against; it
+	// implies TLS.
 	ServerName string `env:"TLS_SERVER_NAME"`
 	// TLS turns TLS on without a client certificate (an API key over TLS, say).
 	TLS bool `env:"TLS"`

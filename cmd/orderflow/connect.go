@@ -58,7 +58,7 @@ func (t TemporalTLS) apply(opts *client.Options) error {
 	if (t.CertFile == "") != (t.KeyFile == "") {
 		return errors.New("temporal TLS: set both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY, or neither")
 	}
-	if !t.TLS && t.CertFile == "" && t.CAFile == "" && t.APIKey == "" {
+	if !t.TLS && t.CertFile == "" && t.CAFile == "" && t.APIKey == "" && t.ServerName == "" {
 		return nil
 	}
 	conf := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: t.ServerName}

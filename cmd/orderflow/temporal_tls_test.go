@@ -61,6 +61,13 @@ func TestTemporalAPIKeyGoesOverTLS(t *testing.T) {
 	require.NotNil(t, opts.Credentials)
 }
 
+// A server name to check is asked for TLS, not a plaintext connection that ignores it.
+func TestTemporalServerNameAloneMeansTLS(t *testing.T) {
+	var opts client.Options
+	require.NoError(t, TemporalTLS{ServerName: "temporal.internal"}.apply(&opts))
+	require.NotNil(t, opts.ConnectionOptions.TLS)
+}
+
 func TestTemporalTLSMisconfigurationIsRefused(t *testing.T) {
 	cert, _ := writeCert(t)
 	for name, c := range map[string]TemporalTLS{
