@@ -10,8 +10,10 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 
 	"github.com/orderflow/orderflow/aggregate"
+	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/domain"
 	"github.com/orderflow/orderflow/domain/accounting"
 	"github.com/orderflow/orderflow/domain/consumer"
@@ -88,8 +90,11 @@ func TestGetOrderWaitsForMinVersion(t *testing.T) {
 	token := h.asConsumer(consumerID)
 
 	// A version already there answers at once.
-	got := requireJSON[projections.OrderView](t, h.get(path+"?min_version=1", token), http.StatusOK)
+	rec := h.get(path+"?min_version=1", token)
+	got := requireJSON[projections.OrderView](t, rec, http.StatusOK)
 	require.Equal(t, int64(1), got.Version)
+	require.Equal(t, "true", rec.Header().Get("Orderflow-Version-Reached"))
+	require.Empty(t, rec.Header().Get("Retry-After"))
 
 	// A version that arrives while the request waits is what it answers with.
 	approved := make(chan error, 1)
@@ -108,19 +113,51 @@ func TestGetOrderWaitsForMinVersion(t *testing.T) {
 	require.Equal(t, order.StatusApproved, got.Status)
 	require.Less(t, time.Since(start), 4*time.Second)
 
-	// A version beyond what exists: after the wait (5 s), what there is.
+	// A version beyond what exists: after the wait (5 s), what there is, saying the
+	// version was not reached and when to ask again.
 	start = time.Now()
-	got = requireJSON[projections.OrderView](t, h.get(path+"?min_version=99", token), http.StatusOK)
+	rec = h.get(path+"?min_version=99", token)
+	got = requireJSON[projections.OrderView](t, rec, http.StatusOK)
 	require.Equal(t, int64(2), got.Version)
 	require.GreaterOrEqual(t, time.Since(start), 4*time.Second, "answered before the wait ran out")
+	require.Equal(t, "false", rec.Header().Get("Orderflow-Version-Reached"), "an older version passed off as the answer")
+	require.Equal(t, "1", rec.Header().Get("Retry-After"))
 
 	// A client that gives up earlier gets what there is then.
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start = time.Now()
-	rec := h.serve(request{Method: http.MethodGet, Path: path + "?min_version=99", Token: token, Ctx: ctx})
+	rec = h.serve(request{Method: http.MethodGet, Path: path + "?min_version=99", Token: token, Ctx: ctx})
 	require.Equal(t, int64(2), requireJSON[projections.OrderView](t, rec, http.StatusOK).Version)
 	require.Less(t, time.Since(start), 3*time.Second)
+	require.Equal(t, "false", rec.Header().Get("Orderflow-Version-Reached"))
+}
+
+// A wait whose reads block (the view locked, as a rebuild locks it) still ends at its
+// deadline, and says it found nothing rather than answering 404 for an order that
+// exists: 503 version-not-reached with Retry-After.
+func TestGetOrderMinVersionEndsAtItsDeadlineWhenTheViewIsLocked(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withLimits(api.Limits{Rate: rate.Inf, MaxVersionWait: 300 * time.Millisecond}))
+	h.runProjector()
+	consumerID, restaurantID := h.newConsumer(), h.newRestaurant()
+	id := h.placeOrder(consumerID, restaurantID)
+	h.waitOrderView(id, 1)
+
+	tx, err := h.schema.Pool.Begin(context.Background())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = tx.Rollback(context.Background()) })
+	_, err = tx.Exec(context.Background(), `lock table order_view in access exclusive mode`)
+	require.NoError(t, err)
+	unlock := time.AfterFunc(4*time.Second, func() { _ = tx.Rollback(context.Background()) })
+	defer unlock.Stop()
+
+	start := time.Now()
+	rec := h.get("/v1/orders/"+id.String()+"?min_version=2", h.asConsumer(consumerID))
+	require.Less(t, time.Since(start), 300*time.Millisecond+time.Second, "the wait overran its deadline")
+	requireProblem(t, rec, http.StatusServiceUnavailable, "version-not-reached")
+	require.Equal(t, "false", rec.Header().Get("Orderflow-Version-Reached"))
+	require.Equal(t, "1", rec.Header().Get("Retry-After"))
 }
 
 func TestGetOrderRefusals(t *testing.T) {

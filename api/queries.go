@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -20,10 +21,11 @@ import (
 // consistent: a client that just wrote can wait for its version with ?min_version=N.
 type OrderQueries interface {
 	GetOrder(ctx context.Context, id uuid.UUID) (projections.OrderView, error)
-	// WaitForOrderVersion is only asked for orders the principal may see (get).
+	// WaitForOrderVersion is only asked for orders the principal may see (get). A wait
+	// that runs out is projections.ErrVersionNotReached, with the latest view it read.
 	WaitForOrderVersion(ctx context.Context, id uuid.UUID, minVersion int64, maxWait time.Duration) (projections.OrderView, error)
 	ConsumerOrders(ctx context.Context, consumerID uuid.UUID, status order.Status, cursor string, limit int) ([]projections.OrderView, string, error)
-	RestaurantTickets(ctx context.Context, restaurantID uuid.UUID, status kitchen.Status, limit int) ([]projections.TicketView, error)
+	RestaurantTickets(ctx context.Context, restaurantID uuid.UUID, status kitchen.Status, cursor string, limit int) ([]projections.TicketView, string, error)
 }
 
 // get serves an order's read model. Who may see it is its consumer, its restaurant
@@ -36,6 +38,13 @@ type OrderQueries interface {
 // whose saga has not written yet), so that the consumer who has just placed an order
 // may wait for it while nobody else can wait at all: another's order and a missing
 // one are refused at once, and alike. The waits in progress are capped (Limits).
+//
+// The answer says whether the version was reached (versionReachedHeader): a wait that
+// runs out never passes an older version off as the one asked for. It answers 200 with
+// the latest view it read, marked not reached, with Retry-After; or, having read none
+// (the order not projected yet, or the view locked the whole time), 503
+// version-not-reached with Retry-After: the order exists (its owner was found), so it
+// is not a 404.
 func (h orders) get(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -81,11 +90,35 @@ func (h orders) get(c *gin.Context) {
 		return
 	}
 	view, err := h.queries.WaitForOrderVersion(c, id, int64(minVersion), h.maxWait)
-	if err != nil {
+	switch {
+	case errors.Is(err, projections.ErrVersionNotReached) && view.ID == id:
+		c.Header(versionReachedHeader, "false")
+		c.Header("Retry-After", versionRetryAfter)
+		c.JSON(http.StatusOK, view)
+	case errors.Is(err, projections.ErrVersionNotReached):
+		c.Header(versionReachedHeader, "false")
+		refuseFor(c, time.Second, errVersionNotReached(fmt.Sprintf(
+			"the read model has not reached version %d of order %s yet: retry after the time in Retry-After", minVersion, id)))
+	case err != nil:
 		abort(c, err)
-		return
+	default:
+		c.Header(versionReachedHeader, "true")
+		c.JSON(http.StatusOK, view)
 	}
-	c.JSON(http.StatusOK, view)
+}
+
+// versionReachedHeader tells a client that asked for ?min_version=N whether the view
+// it gets is at version N or later ("true") or the wait ran out first ("false").
+const versionReachedHeader = "Orderflow-Version-Reached"
+
+// versionRetryAfter is the Retry-After of a wait that ran out: the projector usually
+// catches up within a second.
+const versionRetryAfter = "1"
+
+// errVersionNotReached is the 503 of a ?min_version= wait that ran out without reading
+// the order's view at all.
+func errVersionNotReached(detail string) error {
+	return &httpError{http.StatusServiceUnavailable, "version-not-reached", "Version not reached", detail, nil}
 }
 
 // orderNotFound is how an order the principal may not see is refused: exactly as one
@@ -120,21 +153,31 @@ func (h orders) history(c *gin.Context) {
 	c.JSON(http.StatusOK, resp)
 }
 
-// queue serves a restaurant's ticket queue: ?status=, ?limit=.
+type ticketsResponse struct {
+	Tickets    []projections.TicketView `json:"tickets"`
+	NextCursor *string                  `json:"next_cursor"`
+}
+
+// queue serves a restaurant's tickets, the queue then the history: ?status=,
+// ?cursor=, ?limit=.
 func (h tickets) queue(c *gin.Context) {
 	id, limit, ok := listing(c, "restaurant", Principal.IsRestaurant)
 	if !ok {
 		return
 	}
-	list, err := h.queries.RestaurantTickets(c, id, kitchen.Status(c.Query("status")), limit)
+	list, next, err := h.queries.RestaurantTickets(c, id, kitchen.Status(c.Query("status")), c.Query("cursor"), limit)
 	if err != nil {
 		abort(c, err)
 		return
 	}
-	if list == nil {
-		list = []projections.TicketView{}
+	resp := ticketsResponse{Tickets: list}
+	if resp.Tickets == nil {
+		resp.Tickets = []projections.TicketView{}
 	}
-	c.JSON(http.StatusOK, gin.H{"tickets": list})
+	if next != "" {
+		resp.NextCursor = &next
+	}
+	c.JSON(http.StatusOK, resp)
 }
 
 // listing reads what every list needs: the owner's id from the path, which the

@@ -49,7 +49,8 @@ func TestRestaurantTicketQueue(t *testing.T) {
 	base := "/v1/restaurants/" + restaurantID.String() + "/tickets"
 
 	type queue struct {
-		Tickets []projections.TicketView `json:"tickets"`
+		Tickets    []projections.TicketView `json:"tickets"`
+		NextCursor *string                  `json:"next_cursor"`
 	}
 	got := requireJSON[queue](t, h.get(base, h.asRestaurant(restaurantID)), http.StatusOK)
 	require.Len(t, got.Tickets, 2)
@@ -65,9 +66,16 @@ func TestRestaurantTicketQueue(t *testing.T) {
 	got = requireJSON[queue](t, h.get(base+"?status=ACCEPTED", h.asRestaurant(restaurantID)), http.StatusOK)
 	require.Len(t, got.Tickets, 1)
 	require.Equal(t, accepted, got.Tickets[0].ID)
+	require.Nil(t, got.NextCursor, "the last page has no next")
 	got = requireJSON[queue](t, h.get(base+"?limit=1", h.admin()), http.StatusOK)
 	require.Len(t, got.Tickets, 1)
-	require.JSONEq(t, `{"tickets":[]}`, h.get("/v1/restaurants/"+uuid.NewString()+"/tickets", h.admin()).Body.String())
+	require.Equal(t, waiting, got.Tickets[0].ID)
+	require.NotNil(t, got.NextCursor)
+	got = requireJSON[queue](t, h.get(base+"?limit=1&cursor="+*got.NextCursor, h.admin()), http.StatusOK)
+	require.Len(t, got.Tickets, 1)
+	require.Equal(t, accepted, got.Tickets[0].ID, "the next page goes on from the cursor")
+	require.Nil(t, got.NextCursor)
+	require.JSONEq(t, `{"tickets":[],"next_cursor":null}`, h.get("/v1/restaurants/"+uuid.NewString()+"/tickets", h.admin()).Body.String())
 
 	tests := []struct {
 		name, path, token string
@@ -78,6 +86,7 @@ func TestRestaurantTicketQueue(t *testing.T) {
 		{"a consumer", base, h.asConsumer(consumerID), 404, "not-found"},
 		{"bad status", base + "?status=COOKING", h.asRestaurant(restaurantID), 422, "validation-failed"},
 		{"bad limit", base + "?limit=many", h.asRestaurant(restaurantID), 422, "validation-failed"},
+		{"forged cursor", base + "?cursor=AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA_", h.asRestaurant(restaurantID), 422, "validation-failed"},
 		{"invalid uuid", "/v1/restaurants/luigis/tickets", h.admin(), 400, "malformed-request"},
 	}
 	for _, tt := range tests {

@@ -28,12 +28,12 @@ func (q Queries) ConsumerOrders(ctx context.Context, consumerID uuid.UUID, statu
 	query := selectOrder + `where consumer_id = $1 and ($2 = '' or status = $2)`
 	args := []any{consumerID, string(status), limit + 1}
 	if cursor != "" {
-		after, err := parseHistoryCursor(cursor)
+		after, err := parseCursor(cursor, 1)
 		if err != nil {
 			return nil, "", err
 		}
 		query += ` and (created_at, order_id) < ($4, $5)`
-		args = append(args, after.createdAt, after.orderID)
+		args = append(args, after.createdAt, after.id)
 	}
 	query += ` order by created_at desc, order_id desc limit $3`
 
@@ -48,7 +48,7 @@ func (q Queries) ConsumerOrders(ctx context.Context, consumerID uuid.UUID, statu
 	if len(orders) > limit {
 		orders = orders[:limit]
 		last := orders[limit-1]
-		nextCursor = historyCursor{createdAt: last.CreatedAt, orderID: last.ID}.String()
+		nextCursor = keysetCursor{createdAt: last.CreatedAt, id: last.ID}.String()
 	}
 	return orders, nextCursor, nil
 }

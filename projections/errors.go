@@ -17,6 +17,9 @@ var (
 	// ErrInvalidStatus: a status filter that is not a status of the entity listed. The
 	// error is also a *domain.ValidationError naming the field "status".
 	ErrInvalidStatus = errors.New("projections: invalid status filter")
+	// ErrVersionNotReached: WaitForOrderVersion ran out of time (its maxWait or its
+	// caller's context) before the order's view reached the version asked for.
+	ErrVersionNotReached = errors.New("projections: version not reached")
 	// ErrUnknownProjection: Rebuild or Lag was given a name that is not in Names().
 	ErrUnknownProjection = errors.New("projections: unknown projection")
 )

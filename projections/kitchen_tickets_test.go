@@ -1,7 +1,10 @@
 package projections_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"slices"
 	"testing"
 
 	"github.com/google/uuid"
@@ -97,7 +100,7 @@ func TestRestaurantTicketsListTheQueueThenTheHistory(t *testing.T) {
 
 	list := func(status kitchen.Status, limit int) []uuid.UUID {
 		t.Helper()
-		tickets, err := e.q.RestaurantTickets(context.Background(), restaurant, status, limit)
+		tickets, _, err := e.q.RestaurantTickets(context.Background(), restaurant, status, "", limit)
 		require.NoError(t, err)
 		ids := make([]uuid.UUID, len(tickets))
 		for i, tk := range tickets {
@@ -120,17 +123,17 @@ func TestRestaurantTicketsListTheQueueThenTheHistory(t *testing.T) {
 	require.Equal(t, []uuid.UUID{pickedUp}, list(kitchen.StatusPickedUp, 0))
 	require.Empty(t, list(kitchen.StatusReadyForPickup, 0))
 
-	others, err := e.q.RestaurantTickets(context.Background(), other, "", 0)
+	others, _, err := e.q.RestaurantTickets(context.Background(), other, "", "", 0)
 	require.NoError(t, err)
 	require.Len(t, others, 1)
 	require.Equal(t, elsewhere, others[0].ID)
 
-	none, err := e.q.RestaurantTickets(context.Background(), uuid.New(), "", 0)
+	none, _, err := e.q.RestaurantTickets(context.Background(), uuid.New(), "", "", 0)
 	require.NoError(t, err)
 	require.NotNil(t, none, "an empty queue is [], not null")
 	require.Empty(t, none)
 
-	_, err = e.q.RestaurantTickets(context.Background(), restaurant, "COOKING", 0)
+	_, _, err = e.q.RestaurantTickets(context.Background(), restaurant, "COOKING", "", 0)
 	requireErrorIsAll(t, err, projections.ErrInvalidStatus, domain.ErrValidation)
 }
 
@@ -139,4 +142,126 @@ func TestGetTicketOfAnUnknownTicketIsNotFound(t *testing.T) {
 	e := newEnv(t)
 	_, err := e.q.GetTicket(context.Background(), uuid.New())
 	requireErrorIsAll(t, err, projections.ErrNotFound, domain.ErrTicketNotFound)
+}
+
+// walkTickets reads every page of a restaurant's tickets and returns the ids in the
+// order served, failing on a page larger than limit or a cursor that does not end.
+func walkTickets(t *testing.T, e *env, restaurantID uuid.UUID, status kitchen.Status, limit int) []uuid.UUID {
+	t.Helper()
+	var ids []uuid.UUID
+	cursor := ""
+	for pages := 1; ; pages++ {
+		page, next, err := e.q.RestaurantTickets(context.Background(), restaurantID, status, cursor, limit)
+		require.NoError(t, err)
+		require.LessOrEqual(t, len(page), limit)
+		for _, tk := range page {
+			require.Equal(t, restaurantID, tk.RestaurantID)
+			if status != "" {
+				require.Equal(t, status, tk.Status)
+			}
+			ids = append(ids, tk.ID)
+		}
+		if next == "" {
+			return ids
+		}
+		require.Len(t, page, limit, "only the last page may be short")
+		require.Less(t, pages, 200, "the cursor never ends")
+		cursor = next
+	}
+}
+
+// Past a page of tickets, the cursor reaches the rest of the queue and all the
+// history: 120 tickets, each served once, in the kitchen's order, whatever the page
+// size and filter.
+func TestRestaurantTicketsPageThroughTheWholeQueueAndHistory(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.runProjector()
+	restaurant := uuid.New()
+	for i := range 120 {
+		id := uuid.New()
+		e.append(kitchen.StreamName(id), ticketCreated(id, restaurant))
+		switch i % 4 {
+		case 1:
+			e.append(kitchen.StreamName(id), kitchen.TicketCanceled{TicketID: id, Reason: "x"})
+		case 2:
+			e.append(kitchen.StreamName(id), kitchen.TicketAccepted{TicketID: id})
+		}
+	}
+	elsewhere := uuid.New()
+	e.append(kitchen.StreamName(elsewhere), ticketCreated(elsewhere, uuid.New()))
+	e.waitCaughtUp()
+
+	// The kitchen's order: the queue oldest first, then the history newest first.
+	var queue, history []projections.TicketView
+	for _, tk := range e.allTickets() {
+		switch {
+		case tk.RestaurantID != restaurant:
+		case tk.Status == kitchen.StatusCanceled:
+			history = append(history, tk)
+		default:
+			queue = append(queue, tk)
+		}
+	}
+	byCreation := func(a, b projections.TicketView) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.ID[:], b.ID[:])
+	}
+	slices.SortFunc(queue, byCreation)
+	slices.SortFunc(history, func(a, b projections.TicketView) int { return byCreation(b, a) })
+	ids := func(tickets []projections.TicketView, status kitchen.Status) []uuid.UUID {
+		var out []uuid.UUID
+		for _, tk := range tickets {
+			if status == "" || tk.Status == status {
+				out = append(out, tk.ID)
+			}
+		}
+		return out
+	}
+	all := append(ids(queue, ""), ids(history, "")...)
+	require.Len(t, all, 120)
+
+	for _, limit := range []int{7, 30, projections.MaxPageSize} {
+		require.Equal(t, all, walkTickets(t, e, restaurant, "", limit), "limit %d", limit)
+	}
+	require.Equal(t, ids(queue, kitchen.StatusAwaitingAcceptance), walkTickets(t, e, restaurant, kitchen.StatusAwaitingAcceptance, 11))
+	require.Equal(t, ids(queue, kitchen.StatusAccepted), walkTickets(t, e, restaurant, kitchen.StatusAccepted, 11))
+	require.Equal(t, ids(history, ""), walkTickets(t, e, restaurant, kitchen.StatusCanceled, 11))
+
+	// A cursor is a place in the kitchen's order, not in a filter: one from the queue
+	// continues into the history, and one from the history never goes back to the queue.
+	_, inQueue, err := e.q.RestaurantTickets(context.Background(), restaurant, "", "", 1)
+	require.NoError(t, err)
+	page, _, err := e.q.RestaurantTickets(context.Background(), restaurant, kitchen.StatusCanceled, inQueue, projections.MaxPageSize)
+	require.NoError(t, err)
+	require.Len(t, page, len(history))
+	_, inHistory, err := e.q.RestaurantTickets(context.Background(), restaurant, kitchen.StatusCanceled, "", 1)
+	require.NoError(t, err)
+	page, _, err = e.q.RestaurantTickets(context.Background(), restaurant, kitchen.StatusAccepted, inHistory, projections.MaxPageSize)
+	require.NoError(t, err)
+	require.Empty(t, page)
+
+	// Cursors this endpoint did not issue are refused: forged, or the consumer history's.
+	raw, err := base64.RawURLEncoding.DecodeString(inHistory)
+	require.NoError(t, err)
+	forged := slices.Clone(raw)
+	forged[1] = 7 // no such part of the list
+	for name, bad := range map[string]string{
+		"not base64":  "not a cursor!",
+		"too short":   inQueue[:len(inQueue)-4],
+		"too long":    inHistory + "AAAA",
+		"forged part": base64.RawURLEncoding.EncodeToString(forged),
+		"padded":      base64.URLEncoding.EncodeToString(raw),
+	} {
+		_, _, err := e.q.RestaurantTickets(context.Background(), restaurant, "", bad, 5)
+		requireErrorIsAll(t, err, projections.ErrInvalidCursor, domain.ErrValidation)
+		var verr *domain.ValidationError
+		require.ErrorAsf(t, err, &verr, "%s", name)
+		require.Equal(t, "cursor", verr.Fields[0].Field)
+	}
+	// A consumer's history has one part: a cursor into the tickets' history is not its.
+	_, _, err = e.q.ConsumerOrders(context.Background(), uuid.New(), "", inHistory, 1)
+	requireErrorIsAll(t, err, projections.ErrInvalidCursor, domain.ErrValidation)
 }

@@ -60,7 +60,7 @@ func TestWaitForOrderVersionReturnsWhatItHasWhenTheWaitRunsOut(t *testing.T) {
 	e.waitOrder(id, e.append(order.StreamName(id), orderCreated(id, uuid.New(), uuid.New()), order.OrderApproved{OrderID: id}))
 
 	r := <-waitInBackground(context.Background(), e, id, 5, 300*time.Millisecond)
-	require.NoError(t, r.err)
+	require.ErrorIs(t, r.err, projections.ErrVersionNotReached, "a wait that ran out says so")
 	require.Equal(t, int64(2), r.view.Version, "the latest version it has")
 	require.Equal(t, order.StatusApproved, r.view.Status)
 	require.GreaterOrEqual(t, r.elapsed, 300*time.Millisecond)
@@ -70,7 +70,7 @@ func TestWaitForOrderVersionReturnsWhatItHasWhenTheWaitRunsOut(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	r = <-waitInBackground(ctx, e, id, 5, time.Hour)
-	require.NoError(t, r.err)
+	require.ErrorIs(t, r.err, projections.ErrVersionNotReached)
 	require.Equal(t, int64(2), r.view.Version)
 	require.Less(t, r.elapsed, 3*time.Second)
 
@@ -87,7 +87,7 @@ func TestWaitForOrderVersionOfAnOrderNeverProjectedIsNotFound(t *testing.T) {
 	e.runProjector()
 
 	r := <-waitInBackground(context.Background(), e, uuid.New(), 1, 250*time.Millisecond)
-	requireErrorIsAll(t, r.err, projections.ErrNotFound, domain.ErrOrderNotFound)
+	requireErrorIsAll(t, r.err, projections.ErrVersionNotReached, projections.ErrNotFound, domain.ErrOrderNotFound)
 	require.GreaterOrEqual(t, r.elapsed, 250*time.Millisecond, "a missing order may be on its way: it waits")
 	require.Less(t, r.elapsed, 3*time.Second)
 }
@@ -109,4 +109,50 @@ func TestWaitForOrderVersionWaitsForAnOrderToAppear(t *testing.T) {
 	require.Equal(t, id, r.view.ID)
 	require.Equal(t, int64(1), r.view.Version)
 	require.Less(t, r.elapsed, 4*time.Second)
+}
+
+// lockOrderView holds an exclusive lock on the order view (what a rebuild takes) until
+// the returned func is called or the test ends: every read of the view blocks.
+func lockOrderView(t *testing.T, e *env) (unlock func()) {
+	t.Helper()
+	tx, err := e.schema.Pool.Begin(context.Background())
+	require.NoError(t, err)
+	_, err = tx.Exec(context.Background(), `lock table order_view in access exclusive mode`)
+	require.NoError(t, err)
+	done := false
+	unlock = func() {
+		if !done {
+			done = true
+			require.NoError(t, tx.Rollback(context.Background()))
+		}
+	}
+	t.Cleanup(unlock)
+	return unlock
+}
+
+// The deadline bounds every query of the wait, not only the pauses between them: with
+// the view locked, a wait of 200 ms returns after about 200 ms and says the version was
+// not reached, instead of blocking on the lock and then answering an older view.
+func TestWaitForOrderVersionHonoursItsDeadlineWhileAQueryBlocks(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.runProjector()
+	id := uuid.New()
+	e.waitOrder(id, e.append(order.StreamName(id), orderCreated(id, uuid.New(), uuid.New())))
+
+	unlock := lockOrderView(t, e)
+	release := time.AfterFunc(3*time.Second, unlock) // today's code would block until then
+	defer release.Stop()
+	r := <-waitInBackground(context.Background(), e, id, 2, 200*time.Millisecond)
+	require.Less(t, r.elapsed, 200*time.Millisecond+500*time.Millisecond, "the wait overran its deadline")
+	require.ErrorIs(t, r.err, projections.ErrVersionNotReached)
+	require.NotErrorIs(t, r.err, context.DeadlineExceeded, "a wait that ran out is not a failed query")
+	require.Zero(t, r.view.Version, "no view was read: nothing older is passed off as the answer")
+
+	// The caller's own deadline ends it the same way.
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	r = <-waitInBackground(ctx, e, id, 1, time.Hour)
+	require.Less(t, r.elapsed, 700*time.Millisecond)
+	require.ErrorIs(t, r.err, projections.ErrVersionNotReached)
 }
