@@ -102,7 +102,9 @@ func idempotency(pool *pgxpool.Pool, opts IdempotencyOptions) gin.HandlerFunc {
 			fingerprint: requestFingerprint(c.Request, body), owner: uuid.New()}
 		ctx := c.Request.Context()
 		for attempt := 0; ; attempt++ {
-			claimed, err := k.claim(ctx, pool, opts)
+			// The claim runs to its outcome even when the client goes away: canceled in
+			// flight, it could commit unseen and leave the key held until its lease.
+			claimed, err := k.claim(context.WithoutCancel(ctx), pool, opts)
 			if err != nil {
 				abort(c, err)
 				return
