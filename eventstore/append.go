@@ -133,17 +133,23 @@ type batch struct {
 func newBatch(events []EventData) batch {
 	n := len(events)
 	b := batch{
-		ids: make([][16]byte, n), types: make([]string, n), versions: make([]int32, n),
-		data: make([]json.RawMessage, n), principals: make([]string, n), correlations: make([]string, n),
-		causations: make([]string, n), workflows: make([]string, n), runs: make([]string, n),
+		ids: make([][16]byte, 0, n), types: make([]string, 0, n), versions: make([]int32, 0, n),
+		data: make([]json.RawMessage, 0, n), principals: make([]string, 0, n), correlations: make([]string, 0, n),
+		causations: make([]string, 0, n), workflows: make([]string, 0, n), runs: make([]string, 0, n),
 	}
-	for i, e := range events {
-		b.ids[i], b.types[i], b.versions[i], b.data[i] = e.ID, e.Type, int32(e.SchemaVersion), e.Data
-		md := e.Metadata
-		b.principals[i], b.correlations[i], b.causations[i] = md.User, md.CorrelationID, md.CausationID
-		b.workflows[i], b.runs[i] = md.WorkflowID, md.RunID
-	}
+	b.add(events)
 	return b
+}
+
+// add appends events' columns to the batch.
+func (b *batch) add(events []EventData) {
+	for _, e := range events {
+		md := e.Metadata
+		b.ids, b.types = append(b.ids, e.ID), append(b.types, e.Type)
+		b.versions, b.data = append(b.versions, int32(e.SchemaVersion)), append(b.data, e.Data)
+		b.principals, b.correlations = append(b.principals, md.User), append(b.correlations, md.CorrelationID)
+		b.causations, b.workflows, b.runs = append(b.causations, md.CausationID), append(b.workflows, md.WorkflowID), append(b.runs, md.RunID)
+	}
 }
 
 func (s *Store) insert(ctx context.Context, stream string, expected ExpectedVersion, b batch) (AppendResult, error) {
@@ -178,14 +184,24 @@ func (s *Store) conflict(ctx context.Context, stream string, expected ExpectedVe
 	if err != nil || stored {
 		return result, err
 	}
-	var actual int64
-	err = s.pool.QueryRow(ctx, `select coalesce(max(stream_position), 0) from events where stream_name = $1`,
-		stream).Scan(&actual)
+	actual, err := s.streamVersion(ctx, stream)
 	if err != nil {
-		return AppendResult{}, fmt.Errorf("eventstore: read version of %s: %w", stream, err)
+		return AppendResult{}, err
 	}
-	s.heads.saw(stream, actual)
 	return AppendResult{}, &WrongExpectedVersionError{Stream: stream, Expected: expected, Actual: actual}
+}
+
+// streamVersion reads a stream's version (0 when it has no events) and remembers it
+// as a head the store has seen.
+func (s *Store) streamVersion(ctx context.Context, stream string) (int64, error) {
+	var version int64
+	err := s.pool.QueryRow(ctx, `select coalesce(max(stream_position), 0) from events where stream_name = $1`,
+		stream).Scan(&version)
+	if err != nil {
+		return 0, fmt.Errorf("eventstore: read version of %s: %w", stream, err)
+	}
+	s.heads.saw(stream, version)
+	return version, nil
 }
 
 // retried answers an append that hit an event id already stored.

@@ -2,7 +2,6 @@ package eventstore
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/jackc/pgerrcode"
@@ -62,16 +61,16 @@ returning stream_name, stream_position, global_position`
 // streams in the same order wherever several writers append to the same ones.
 // Results are in the order of parts.
 func (s *Store) AppendStreams(ctx context.Context, parts ...StreamAppend) ([]AppendResult, error) {
-	if err := validateStreams(parts); err != nil {
-		return nil, err
-	}
-	if len(parts) == 1 {
+	if len(parts) == 1 { // every single-stream command (aggregate.Execute) comes this way
 		p := parts[0]
-		result, err := s.Append(ctx, p.Stream, p.Expected, p.Events...)
+		result, err := s.Append(ctx, p.Stream, p.Expected, p.Events...) // which validates its input
 		if err != nil {
 			return nil, err
 		}
 		return []AppendResult{result}, nil
+	}
+	if err := validateStreams(parts); err != nil {
+		return nil, err
 	}
 	results := make([]AppendResult, len(parts))
 	pending := make([]int, len(parts)) // the parts not known to be stored, by index
@@ -143,30 +142,20 @@ func validateStreams(parts []StreamAppend) error {
 // result when every event was stored, and nil when none was (a version did not match).
 func (s *Store) insertStreams(ctx context.Context, parts []StreamAppend, pending []int) (map[string]AppendResult, error) {
 	var (
-		streams, categories, types                            []string
-		expected, seqs                                        []int64
-		ids                                                   [][16]byte
-		versions                                              []int32
-		data                                                  []json.RawMessage
-		principals, correlations, causations, workflows, runs []string
+		b                                batch // every pending part's events, in order
+		streams, categories, partStreams []string
+		expected, seqs                   []int64
 	)
 	for _, i := range pending {
 		p := parts[i]
-		expected = append(expected, p.Expected.v)
-		for seq, e := range p.Events {
+		partStreams, expected = append(partStreams, p.Stream), append(expected, p.Expected.v)
+		b.add(p.Events)
+		for seq := range p.Events {
 			streams, categories, seqs = append(streams, p.Stream), append(categories, Category(p.Stream)), append(seqs, int64(seq+1))
-			ids, types, versions, data = append(ids, e.ID), append(types, e.Type), append(versions, int32(e.SchemaVersion)), append(data, e.Data)
-			md := e.Metadata
-			principals, correlations, causations = append(principals, md.User), append(correlations, md.CorrelationID), append(causations, md.CausationID)
-			workflows, runs = append(workflows, md.WorkflowID), append(runs, md.RunID)
 		}
 	}
-	partStreams := make([]string, len(pending))
-	for k, i := range pending {
-		partStreams[k] = parts[i].Stream
-	}
-	rows, _ := s.pool.Query(ctx, appendStreamsSQL, partStreams, expected, streams, categories, seqs, ids, types,
-		versions, data, principals, correlations, causations, workflows, runs)
+	rows, _ := s.pool.Query(ctx, appendStreamsSQL, partStreams, expected, streams, categories, seqs, b.ids, b.types,
+		b.versions, b.data, b.principals, b.correlations, b.causations, b.workflows, b.runs)
 	results := make(map[string]AppendResult, len(pending))
 	var (
 		stream                         string
@@ -186,8 +175,8 @@ func (s *Store) insertStreams(ctx context.Context, parts []StreamAppend, pending
 		return nil, err
 	case n == 0:
 		return nil, nil
-	case n != len(ids): // one statement: all rows or none
-		return nil, fmt.Errorf("eventstore: append stored %d of %d events", n, len(ids))
+	case n != len(b.ids): // one statement: all rows or none
+		return nil, fmt.Errorf("eventstore: append stored %d of %d events", n, len(b.ids))
 	}
 	return results, nil
 }
@@ -210,13 +199,10 @@ func (s *Store) resolveStreams(ctx context.Context, parts []StreamAppend, pendin
 			s.heads.saw(p.Stream, result.StreamVersion)
 			continue
 		}
-		var actual int64
-		err = s.pool.QueryRow(ctx, `select coalesce(max(stream_position), 0) from events where stream_name = $1`,
-			p.Stream).Scan(&actual)
+		actual, err := s.streamVersion(ctx, p.Stream)
 		if err != nil {
-			return nil, fmt.Errorf("eventstore: read version of %s: %w", p.Stream, err)
+			return nil, err
 		}
-		s.heads.saw(p.Stream, actual)
 		if !p.Expected.allows(actual) {
 			return nil, &WrongExpectedVersionError{Stream: p.Stream, Expected: p.Expected, Actual: actual}
 		}
