@@ -66,10 +66,18 @@ func (f folding[S, V]) handler(reg *event.Registry, log *slog.Logger) eventstore
 		case e.Type != f.creation:
 			return fmt.Errorf("%s: %s at %s/%d precedes the stream's %s", f.what, e.Type, e.StreamName, e.StreamPosition, f.creation)
 		}
-		if ev != nil {
-			f.apply(&state, ev)
-		}
-		meta.Version, meta.UpdatedAt = e.StreamPosition, e.Metadata.RecordedAt
+		f.fold(&state, &meta, ev, e)
 		return f.save(ctx, tx, f.render(state, meta))
 	}
+}
+
+// fold advances a row by one event of its stream: the state by the decoded event (nil
+// for a type this build does not know, which still moves the version on), the meta to
+// the event's position and time. The handler and Verify's replay both fold through it,
+// so that the replay is what the handler does.
+func (f folding[S, V]) fold(state *S, meta *rowMeta, ev event.Event, e eventstore.RecordedEvent) {
+	if ev != nil {
+		f.apply(state, ev)
+	}
+	meta.Version, meta.UpdatedAt = e.StreamPosition, e.Metadata.RecordedAt.UTC()
 }

@@ -96,16 +96,12 @@ func (f folding[S, V]) verify(ctx context.Context, tx pgx.Tx, reg *event.Registr
 		if err != nil {
 			return err
 		}
-		at := e.Metadata.RecordedAt.UTC()
 		row := want[id]
 		if row == nil {
-			row = &folded{meta: rowMeta{ID: id, CreatedAt: at}}
+			row = &folded{meta: rowMeta{ID: id, CreatedAt: e.Metadata.RecordedAt.UTC()}}
 			want[id] = row
 		}
-		if ev != nil {
-			f.apply(&row.state, ev)
-		}
-		row.meta.Version, row.meta.UpdatedAt = e.StreamPosition, at
+		f.fold(&row.state, &row.meta, ev, e)
 		return nil
 	})
 	if err != nil {
