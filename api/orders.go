@@ -112,7 +112,7 @@ func (h orders) place(c *gin.Context) {
 
 // owned loads the order named by the path and checks that the principal may see it:
 // its consumer, its restaurant, or an admin. Anyone else is told it does not exist,
-// in the same words as for a missing order (orderNotFound).
+// in the same words as for a missing order (app.OrderNotFound).
 func (h orders) owned(c *gin.Context) (order.State, bool) {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -126,7 +126,7 @@ func (h orders) owned(c *gin.Context) (order.State, bool) {
 	}
 	p := principal(c)
 	if !p.IsConsumer(s.ConsumerID) && !p.IsRestaurant(s.RestaurantID) {
-		abort(c, orderNotFound(id))
+		abort(c, app.OrderNotFound(id))
 		return order.State{}, false
 	}
 	correlate(c, s.ID)

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/domain"
 	"github.com/orderflow/orderflow/domain/kitchen"
 	"github.com/orderflow/orderflow/domain/order"
@@ -30,7 +31,7 @@ type OrderQueries interface {
 
 // get serves an order's read model. Who may see it is its consumer, its restaurant
 // and admins; anyone else is told it does not exist, in the same words as for an id
-// that does not (orderNotFound), so ids cannot be probed.
+// that does not (app.OrderNotFound), so ids cannot be probed.
 //
 // ?min_version=N waits (up to Limits.MaxVersionWait) for the read model to reach
 // version N: how a client reads its own writes. The wait comes after authorization,
@@ -65,7 +66,7 @@ func (h orders) get(c *gin.Context) {
 			return
 		}
 		if !p.IsConsumer(view.ConsumerID) && !p.IsRestaurant(view.RestaurantID) {
-			abort(c, orderNotFound(id))
+			abort(c, app.OrderNotFound(id))
 			return
 		}
 		c.JSON(http.StatusOK, view)
@@ -86,7 +87,7 @@ func (h orders) get(c *gin.Context) {
 		return
 	}
 	if !p.IsConsumer(owner.ConsumerID) && !p.IsRestaurant(owner.RestaurantID) {
-		abort(c, orderNotFound(id))
+		abort(c, app.OrderNotFound(id))
 		return
 	}
 	view, err := h.queries.WaitForOrderVersion(c, id, int64(minVersion), h.maxWait)
@@ -119,12 +120,6 @@ const versionRetryAfter = "1"
 // the order's view at all.
 func errVersionNotReached(detail string) error {
 	return &httpError{http.StatusServiceUnavailable, "version-not-reached", "Version not reached", detail, nil}
-}
-
-// orderNotFound is how an order the principal may not see is refused: exactly as one
-// that does not exist (projections.GetOrder's and app.Orders.Get's not-found error).
-func orderNotFound(id uuid.UUID) error {
-	return domain.Errorf(domain.CodeOrderNotFound, "order %s not found", id)
 }
 
 type historyResponse struct {

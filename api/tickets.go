@@ -7,7 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
-	"github.com/orderflow/orderflow/domain"
+	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/domain/kitchen"
 )
 
@@ -77,8 +77,7 @@ func (h tickets) kitchenOf(c *gin.Context) (kitchen.State, bool) {
 		return kitchen.State{}, false
 	}
 	if !p.IsRestaurant(s.RestaurantID) {
-		// As for a ticket that does not exist (app.Tickets.Get), so ids cannot be probed.
-		abort(c, domain.Errorf(domain.CodeTicketNotFound, "ticket %s not found", id))
+		abort(c, app.TicketNotFound(id))
 		return kitchen.State{}, false
 	}
 	correlate(c, s.ID)

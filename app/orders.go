@@ -123,9 +123,15 @@ func (h Orders) Revise(ctx context.Context, actor string, id uuid.UUID, items []
 func (h Orders) Get(ctx context.Context, id uuid.UUID) (order.State, int64, error) {
 	s, version, err := aggregate.Load(ctx, h.Store, order.StreamName(id), (*order.State).Apply)
 	if err == nil && !s.Exists() {
-		err = domain.Errorf(domain.CodeOrderNotFound, "order %s not found", id)
+		err = OrderNotFound(id)
 	}
 	return s, version, err
+}
+
+// OrderNotFound is how an order id that does not exist is refused, and so also one
+// the principal may not see: in the same words, so that ids cannot be probed.
+func OrderNotFound(id uuid.UUID) error {
+	return domain.Errorf(domain.CodeOrderNotFound, "order %s not found", id)
 }
 
 // Owner is whom an order belongs to.
@@ -159,7 +165,7 @@ const ownerLookupTimeout = 2 * time.Second
 // workflowOwner reads the consumer and restaurant from the search attributes the
 // order's workflow was started with (workflows.StartOptions).
 func (h Orders) workflowOwner(ctx context.Context, id uuid.UUID) (Owner, error) {
-	notFound := domain.Errorf(domain.CodeOrderNotFound, "order %s not found", id)
+	notFound := OrderNotFound(id)
 	if h.Workflows == nil {
 		return Owner{}, notFound
 	}

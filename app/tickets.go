@@ -29,9 +29,15 @@ type Tickets struct {
 func (h Tickets) Get(ctx context.Context, id uuid.UUID) (kitchen.State, error) {
 	s, _, err := aggregate.Load(ctx, h.Store, kitchen.StreamName(id), (*kitchen.State).Apply)
 	if err == nil && !s.Exists() {
-		err = domain.Errorf(domain.CodeTicketNotFound, "ticket %s not found", id)
+		err = TicketNotFound(id)
 	}
 	return s, err
+}
+
+// TicketNotFound is how a ticket id that does not exist is refused, and so also one
+// the principal may not see: in the same words, so that ids cannot be probed.
+func TicketNotFound(id uuid.UUID) error {
+	return domain.Errorf(domain.CodeTicketNotFound, "ticket %s not found", id)
 }
 
 // Accept is the restaurant taking the order.
@@ -82,7 +88,7 @@ func (h Tickets) advance(ctx context.Context, actor string, id uuid.UUID, decide
 		Metadata: eventstore.Metadata{User: actor, CorrelationID: id.String()},
 	})
 	if err == nil && !res.State.Exists() {
-		err = domain.Errorf(domain.CodeTicketNotFound, "ticket %s not found", id)
+		err = TicketNotFound(id)
 	}
 	return res.State, err
 }
