@@ -18,7 +18,7 @@ func CancelOrder(ctx workflow.Context, in ChangeOrder) (ChangeResult, error) {
 	ctx, legacy := withStepsVersion(ctx)
 	interrupted := canceledFrom(ctx)
 	if legacy {
-		interrupted = func() error { return nil }
+		interrupted = noInterruption
 	}
 	s, err := newChangeSaga(ctx, "CancelOrder", in.OrderID, order.StatusCancelPending)
 	if err != nil {

@@ -79,7 +79,7 @@ func ReviseOrder(ctx workflow.Context, in ChangeOrder) (ChangeResult, error) {
 // workflow of that version is open (docs/sagas.md, "Changing the workflows").
 func reviseTicketFirst(ctx workflow.Context, s *saga, in ChangeOrder) (ChangeResult, error) {
 	var failure error
-	err := s.run(ctx, func() error { return nil },
+	err := s.run(ctx, noInterruption,
 		sagaStep{name: "ProposeRevision",
 			run: func(ctx workflow.Context) error {
 				return step(ctx, TaskQueueOrders, orderService.ProposeRevision,

@@ -88,6 +88,11 @@ func (s *saga) run(ctx workflow.Context, interrupted func() error, steps ...saga
 	return nil
 }
 
+// noInterruption is run's interruption for a saga that only stops on a failed step: a
+// workflow started before versionStepsRunToOutcome, whose steps fail with the
+// cancellation themselves.
+func noInterruption() error { return nil }
+
 // canceledFrom reports errWorkflowCanceled once ctx's workflow was canceled.
 func canceledFrom(ctx workflow.Context) func() error {
 	return func() error {
