@@ -120,13 +120,14 @@ func newID(c *gin.Context, kind string) uuid.UUID {
 
 var idempotentIDs = uuid.MustParse("8c1f0a52-66f0-4d4e-b1c9-3f1c2a8f5e77")
 
-// withUpdateID is the request's context naming the workflow update it sends after its
-// Idempotency-Key (app.WithUpdateID), so that a retry cannot change the order twice.
+// withUpdateID is the request's context (not gin's, which gin reuses once the handler
+// returns) naming the workflow update it sends after its Idempotency-Key
+// (app.WithUpdateID), so that a retry cannot change the order twice.
 func withUpdateID(c *gin.Context) context.Context {
 	if IdempotencyKey(c) == "" {
-		return c
+		return c.Request.Context()
 	}
-	return app.WithUpdateID(c, newID(c, "update "+c.FullPath()).String())
+	return app.WithUpdateID(c.Request.Context(), newID(c, "update "+c.FullPath()).String())
 }
 
 // respond writes a command's result with status, or its error as a problem.

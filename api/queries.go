@@ -81,7 +81,10 @@ func (h orders) get(c *gin.Context) {
 		return
 	}
 	defer release()
-	owner, err := h.commands.Owner(c, id)
+	// The request's context, not gin's: gin reuses its Context for the next request,
+	// while a timer derived from it (the owner lookup's, the wait's) may still fire.
+	ctx := c.Request.Context()
+	owner, err := h.commands.Owner(ctx, id)
 	if err != nil {
 		abort(c, err)
 		return
@@ -90,7 +93,7 @@ func (h orders) get(c *gin.Context) {
 		abort(c, app.OrderNotFound(id))
 		return
 	}
-	view, err := h.queries.WaitForOrderVersion(c, id, int64(minVersion), h.maxWait)
+	view, err := h.queries.WaitForOrderVersion(ctx, id, int64(minVersion), h.maxWait)
 	switch {
 	case errors.Is(err, projections.ErrVersionNotReached) && view.ID == id:
 		c.Header(versionReachedHeader, "false")
