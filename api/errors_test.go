@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/projections"
 )
 
 func TestUnknownRouteIsAProblem(t *testing.T) {
@@ -73,6 +75,21 @@ func TestHealthz(t *testing.T) {
 	rec := h.get("/healthz", "")
 	require.Equal(t, http.StatusOK, rec.Code)
 	require.JSONEq(t, `{"status":"ok"}`, rec.Body.String())
+}
+
+// The projections' status is on the admin listener: lag, and a stop with its event.
+func TestProjectionStatusIsOnTheAdminListener(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	rec := h.adminGet("/projections")
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	var body struct {
+		Status      string               `json:"status"`
+		Projections []projections.Status `json:"projections"`
+	}
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))
+	require.Equal(t, "ok", body.Status)
+	require.Len(t, body.Projections, len(projections.Names()))
 }
 
 func TestReadyz(t *testing.T) {

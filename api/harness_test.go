@@ -89,6 +89,9 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Registry:    h.registry,
 		Ready:       map[string]func(context.Context) error{"postgres": schema.Pool.Ping},
+		Projections: func(ctx context.Context) ([]projections.Status, error) {
+			return projections.Statuses(ctx, h.store.Events)
+		},
 		// Tests make many requests with one token; the tests of the limits set their own.
 		Limits: api.Limits{Rate: rate.Inf},
 	}

@@ -14,6 +14,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/orderflow/orderflow/projections"
 )
 
 // Deps is what the API needs. Each command or query set is an interface declared here,
@@ -33,6 +35,9 @@ type Deps struct {
 	// Ready are the readiness checks (PostgreSQL, Temporal) by name, served by
 	// NewAdminHandler.
 	Ready map[string]func(context.Context) error
+	// Projections reports the read models' status (projections.Statuses), served by
+	// NewAdminHandler at /projections; nil serves 404 there.
+	Projections func(context.Context) ([]projections.Status, error)
 	// Limits bound each principal's requests and the reads waiting for a version;
 	// the zero value is the defaults.
 	Limits Limits
@@ -75,7 +80,8 @@ func NewHandler(d Deps) http.Handler {
 
 // NewAdminHandler serves what operators and their tools need, on a listener apart
 // from the API's (orderflow api --admin-addr, by default on 127.0.0.1 only):
-// /metrics (d.Registry), /readyz (d.Ready) and /healthz. None of it authenticates.
+// /metrics (d.Registry), /readyz (d.Ready), /projections (d.Projections) and /healthz.
+// None of it authenticates.
 func NewAdminHandler(d Deps) http.Handler {
 	r := newEngine()
 	if d.Logger == nil {
@@ -89,7 +95,31 @@ func NewAdminHandler(d Deps) http.Handler {
 	r.GET("/healthz", healthz)
 	r.GET("/readyz", readiness(d.Ready))
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
+	if d.Projections != nil {
+		r.GET("/projections", projectionStatus(d.Projections))
+	}
 	return r
+}
+
+// projectionStatus shows how each read model is doing: lag, and where and why one is
+// stopped. A stopped projection does not make the API unready (it serves the view as it
+// stands, and a ?min_version read says when it is behind), so this is where operators
+// and their alerts look, with orderflow_projection_stopped.
+func projectionStatus(statuses func(context.Context) ([]projections.Status, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		all, err := statuses(c.Request.Context())
+		if err != nil {
+			abort(c, err)
+			return
+		}
+		status := "ok"
+		for _, st := range all {
+			if st.Stopped != nil {
+				status = "stopped"
+			}
+		}
+		c.JSON(http.StatusOK, gin.H{"status": status, "projections": all})
+	}
 }
 
 // newEngine is a gin engine that answers every request itself, as problem+json when

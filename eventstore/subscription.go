@@ -7,14 +7,32 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 )
 
 // Handler applies one event's effect inside tx. The effect, the subscription's
 // checkpoint (and a processed-event record, see Idempotent) commit together, so an
-// event's effect is never lost and never repeated. Returning an error rolls the whole
-// batch back; the subscription retries it with backoff.
+// event's effect is never lost and never repeated. Returning an error stops the
+// subscription at that event: the events before it in the batch commit, the event and
+// everything after it wait, and the subscription records where and why it stopped
+// (SubscriptionStatus) and tries the event again with backoff, or at once when told to
+// (Retry), until it succeeds or an operator skips it (Skip).
 type Handler func(ctx context.Context, tx pgx.Tx, e RecordedEvent) error
+
+// HandlerError is a handler's failure on one event.
+type HandlerError struct {
+	Event RecordedEvent
+	Err   error
+	index int // the event's place in its batch: the events before it can commit
+}
+
+func (e *HandlerError) Error() string {
+	return fmt.Sprintf("handle %s %s (stream %s, position %d): %v",
+		e.Event.Type, e.Event.ID, e.Event.StreamName, e.Event.StreamPosition, e.Err)
+}
+
+func (e *HandlerError) Unwrap() error { return e.Err }
 
 // Subscription is a named, checkpointed catch-up subscription: it delivers every event
 // that matches Filter exactly once, in commit order (see ReadAll), first catching up
@@ -30,6 +48,9 @@ type Subscription struct {
 	PollInterval time.Duration
 	// OnBatch, if set, is told after each committed batch: for metrics and tests.
 	OnBatch func(handled int, last Checkpoint)
+	// OnError, if set, is told of every failed attempt at a batch (a *HandlerError when
+	// the handler refused an event): for metrics and tests.
+	OnError func(err error)
 	Logger  *slog.Logger
 }
 
@@ -38,6 +59,8 @@ const (
 	// How soon to look again for events held back behind a running transaction.
 	minHeldBackDelay = 5 * time.Millisecond
 	maxHeldBackDelay = 500 * time.Millisecond
+	// How soon to try again an event the handler failed on, doubling to maxRetryDelay.
+	minFailedDelay = 100 * time.Millisecond
 )
 
 // Subscribe runs sub until ctx ends and then returns ctx's error. Only one process
@@ -95,21 +118,40 @@ func (s *Store) follow(ctx context.Context, sub Subscription, progressed func())
 	}
 
 	listenCtx, stopListening := context.WithCancel(ctx)
-	wake, lost, listening := listen(listenCtx, conn)
+	wake, retry, lost, listening := listen(listenCtx, conn, sub.Name)
 	defer func() {
 		stopListening()
 		<-listening // the connection is not ours to close while it waits on it
 	}()
 
-	retryHeld := minHeldBackDelay
+	retryHeld, retryFailed := minHeldBackDelay, minFailedDelay
 	for {
 		handled, held, err := s.handleBatch(ctx, sub)
-		if err != nil {
+		var failed *HandlerError
+		if err != nil && !errors.As(err, &failed) {
 			return fmt.Errorf("batch: %w", err)
 		}
 		if handled > 0 {
 			progressed()
 		}
+		if failed != nil {
+			// Stopped at an event: try it again after a while, or as soon as an operator
+			// asks (Retry, Skip). New events are no reason to: they wait behind it.
+			sub.Logger.Warn("subscription stopped at an event it cannot handle", "subscription", sub.Name,
+				"err", err, "retry_in", retryFailed)
+			wait := retryFailed
+			retryFailed = min(2*retryFailed, maxRetryDelay)
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case err := <-lost:
+				return fmt.Errorf("listen: %w", err)
+			case <-retry:
+			case <-time.After(wait):
+			}
+			continue
+		}
+		retryFailed = minFailedDelay
 		if handled == sub.BatchSize {
 			continue // more may be waiting: catch up before sleeping
 		}
@@ -127,6 +169,7 @@ func (s *Store) follow(ctx context.Context, sub Subscription, progressed func())
 		case err := <-lost:
 			return fmt.Errorf("listen: %w", err)
 		case <-wake:
+		case <-retry:
 		case <-time.After(wait):
 		}
 	}
@@ -151,33 +194,65 @@ func (s *Store) waitForOwnership(ctx context.Context, conn *pgx.Conn, sub Subscr
 	}
 }
 
-// listen turns notifications on conn into wake-ups until ctx ends; a failure of the
-// connection is reported once on lost, and done closes when it stops using conn.
-func listen(ctx context.Context, conn *pgx.Conn) (wake <-chan struct{}, lost <-chan error, done <-chan struct{}) {
-	w := make(chan struct{}, 1)
+// listen turns notifications on conn into wake-ups until ctx ends: wake for appends,
+// retry for an operator's request to try the subscription named name again (see
+// Retry). A failure of the connection is reported once on lost, and done closes when it
+// stops using conn.
+func listen(ctx context.Context, conn *pgx.Conn, name string) (wake, retry <-chan struct{}, lost <-chan error, done <-chan struct{}) {
+	w, r := make(chan struct{}, 1), make(chan struct{}, 1)
 	l := make(chan error, 1)
 	d := make(chan struct{})
 	go func() {
 		defer close(d)
 		for {
-			if _, err := conn.WaitForNotification(ctx); err != nil {
+			n, err := conn.WaitForNotification(ctx)
+			if err != nil {
 				l <- err
 				return
 			}
+			to := w
+			if n.Payload != "" {
+				if n.Payload != retryPayload(name) {
+					continue // another subscription's
+				}
+				to = r
+			}
 			select {
-			case w <- struct{}{}:
+			case to <- struct{}{}:
 			default: // a wake-up is already pending; one is enough
 			}
 		}
 	}()
-	return w, l, d
+	return w, r, l, d
 }
 
-// handleBatch delivers the next batch in one transaction. The checkpoint row is locked
+// handleBatch delivers the next batch. When the handler fails on an event, the events
+// before it are delivered again as a batch of their own and commit (the handler is
+// deterministic and the failed attempt rolled back), so one bad event never holds back
+// the ones before it; the failure is recorded on the checkpoint row and returned.
+func (s *Store) handleBatch(ctx context.Context, sub Subscription) (handled int, held bool, err error) {
+	handled, held, err = s.deliver(ctx, sub, sub.BatchSize)
+	if err == nil {
+		return handled, held, nil
+	}
+	var failed *HandlerError
+	if errors.As(err, &failed) && failed.index > 0 {
+		if handled, _, err = s.deliver(ctx, sub, failed.index); err != nil {
+			failed = nil // the events before it failed too: that failure is the news
+			errors.As(err, &failed)
+		} else {
+			err = failed
+		}
+	}
+	s.recordFailure(ctx, sub, err, failed)
+	return handled, false, err
+}
+
+// deliver delivers up to limit events in one transaction. The checkpoint row is locked
 // first, so even two processes that both believe they own the subscription cannot
 // deliver the same event twice: the second waits, then reads the advanced checkpoint.
 // held reports a short batch that stopped at the horizon with more events behind it.
-func (s *Store) handleBatch(ctx context.Context, sub Subscription) (handled int, held bool, err error) {
+func (s *Store) deliver(ctx context.Context, sub Subscription, limit int) (handled int, held bool, err error) {
 	var last Checkpoint
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// The horizon comes from this statement's snapshot, taken before the row lock
@@ -191,11 +266,11 @@ func (s *Store) handleBatch(ctx context.Context, sub Subscription) (handled int,
 		if err != nil {
 			return fmt.Errorf("lock checkpoint: %w", err)
 		}
-		events, err := readAll(ctx, tx, from, sub.Filter, sub.BatchSize, &horizon)
+		events, err := readAll(ctx, tx, from, sub.Filter, limit, &horizon)
 		if err != nil {
 			return err
 		}
-		if len(events) < sub.BatchSize {
+		if len(events) < limit {
 			if held, err = heldBack(ctx, tx, from, horizon); err != nil {
 				return fmt.Errorf("look behind the horizon: %w", err)
 			}
@@ -203,18 +278,12 @@ func (s *Store) handleBatch(ctx context.Context, sub Subscription) (handled int,
 		if len(events) == 0 {
 			return nil
 		}
-		for _, e := range events {
-			if err := sub.Handler(ctx, tx, e); err != nil {
-				return fmt.Errorf("handle %s %s (stream %s, position %d): %w",
-					e.Type, e.ID, e.StreamName, e.StreamPosition, err)
-			}
+		if err := handleAll(ctx, tx, sub.Handler, events); err != nil {
+			return err
 		}
 		last = events[len(events)-1].Checkpoint()
 		handled = len(events)
-		_, err = tx.Exec(ctx, `update subscription_checkpoints
-			set transaction_id = $2, global_position = $3, updated_at = now()
-			where subscription_name = $1`, sub.Name, last.TransactionID, last.GlobalPosition)
-		return err
+		return advance(ctx, tx, sub.Name, last)
 	})
 	if err != nil {
 		return 0, false, err
@@ -223,6 +292,52 @@ func (s *Store) handleBatch(ctx context.Context, sub Subscription) (handled int,
 		sub.OnBatch(handled, last)
 	}
 	return handled, held, nil
+}
+
+// handleAll runs h on each event in order; the first failure is a *HandlerError.
+func handleAll(ctx context.Context, tx pgx.Tx, h Handler, events []RecordedEvent) error {
+	for i, e := range events {
+		if err := h(ctx, tx, e); err != nil {
+			return &HandlerError{Event: e, Err: err, index: i}
+		}
+	}
+	return nil
+}
+
+// advance moves a subscription's checkpoint in tx and clears any stop it had recorded:
+// it got past it.
+func advance(ctx context.Context, tx pgx.Tx, name string, to Checkpoint) error {
+	_, err := tx.Exec(ctx, `update subscription_checkpoints
+		set transaction_id = $2, global_position = $3, updated_at = now(),
+			stopped_event_id = null, stopped_reason = null, stopped_since = null, failures = 0
+		where subscription_name = $1`, name, to.TransactionID, to.GlobalPosition)
+	return err
+}
+
+// recordFailure notes on the checkpoint row that the subscription stopped, at which
+// event (when a handler refused one) and why, so that anyone can see it
+// (SubscriptionStatus) and not only the log; and tells OnError. Recording is best
+// effort: the failure may be the database's.
+func (s *Store) recordFailure(ctx context.Context, sub Subscription, err error, failed *HandlerError) {
+	if ctx.Err() != nil {
+		return // stopping, not stopped
+	}
+	if sub.OnError != nil {
+		sub.OnError(err)
+	}
+	var eventID *uuid.UUID
+	reason := err.Error()
+	if failed != nil {
+		eventID, reason = &failed.Event.ID, failed.Err.Error()
+	}
+	_, recordErr := s.pool.Exec(ctx, `update subscription_checkpoints
+		set stopped_since = case when stopped_event_id is not distinct from $2 then coalesce(stopped_since, now()) else now() end,
+			failures = case when stopped_event_id is not distinct from $2 then failures + 1 else 1 end,
+			stopped_event_id = $2, stopped_reason = $3
+		where subscription_name = $1`, sub.Name, eventID, reason)
+	if recordErr != nil {
+		sub.Logger.Warn("could not record a subscription's failure", "subscription", sub.Name, "err", recordErr)
+	}
 }
 
 // SubscriptionCheckpoint returns where a subscription stands; the zero Checkpoint if

@@ -18,12 +18,12 @@ const (
 )
 
 // projection is one read model: the streams it follows, the table it fills and the
-// handler that fills it.
+// handler that fills a table of that shape (the live one, or its rebuild's).
 type projection struct {
 	name     string
 	category string
 	table    string
-	handler  func(*event.Registry, *slog.Logger) eventstore.Handler
+	handler  func(reg *event.Registry, log *slog.Logger, table string) eventstore.Handler
 }
 
 var catalog = []projection{
@@ -50,14 +50,20 @@ func All(reg *event.Registry, log *slog.Logger) []eventstore.Subscription {
 	return subs
 }
 
-// subscription wraps the handler in eventstore.Idempotent under the projection's name,
-// so processed_events records each event with its effect, as for every subscriber.
+// subscription is the projection's live subscription: its handler fills the live table.
 func (p projection) subscription(reg *event.Registry, log *slog.Logger) eventstore.Subscription {
-	log = log.With("projection", p.name)
+	return p.subscriptionInto(reg, log, p.name, p.table)
+}
+
+// subscriptionInto is a subscription named name whose handler fills table, wrapped in
+// eventstore.Idempotent under that name, so processed_events records each event with
+// its effect, as for every subscriber.
+func (p projection) subscriptionInto(reg *event.Registry, log *slog.Logger, name, table string) eventstore.Subscription {
+	log = log.With("projection", name)
 	return eventstore.Subscription{
-		Name:    p.name,
+		Name:    name,
 		Filter:  eventstore.Filter{Category: p.category},
-		Handler: eventstore.Idempotent(p.name, p.handler(reg, log)),
+		Handler: eventstore.Idempotent(name, p.handler(reg, log, table)),
 		Logger:  log,
 	}
 }

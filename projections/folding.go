@@ -22,10 +22,12 @@ type folding[S, V any] struct {
 	category string // the aggregate's stream category
 	creation string // the event type that starts a stream
 	apply    func(*S, event.Event)
-	load     func(ctx context.Context, tx pgx.Tx, id uuid.UUID) (V, error) // pgx.ErrNoRows when absent
-	unfold   func(V) (S, rowMeta)
-	render   func(S, rowMeta) V
-	save     func(ctx context.Context, tx pgx.Tx, v V) error
+	// load and save read and write one row of table: the live table, or the one a
+	// rebuild fills beside it.
+	load   func(ctx context.Context, tx pgx.Tx, table string, id uuid.UUID) (V, error) // pgx.ErrNoRows when absent
+	unfold func(V) (S, rowMeta)
+	render func(S, rowMeta) V
+	save   func(ctx context.Context, tx pgx.Tx, table string, v V) error
 	// selectAll and scan read every row, for comparing the table with a replay.
 	selectAll string
 	scan      func(pgx.Row) (V, error)
@@ -40,21 +42,22 @@ type rowMeta struct {
 	CreatedAt, UpdatedAt time.Time // the events' recorded_at, so a rebuild gives the same rows
 }
 
-// handler applies one event to its row, in the subscription's transaction.
-func (f folding[S, V]) handler(reg *event.Registry, log *slog.Logger) eventstore.Handler {
+// handler applies one event to its row of table, in the subscription's transaction.
+func (f folding[S, V]) handler(reg *event.Registry, log *slog.Logger, table string) eventstore.Handler {
+	table = pgx.Identifier{table}.Sanitize()
 	return func(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
 		id, ok := event.StreamID(f.category, e.StreamName)
 		if !ok {
 			log.Warn("ignoring an event of a stream of another kind", "view", f.what, "stream", e.StreamName, "event_id", e.ID)
 			return nil
 		}
-		ev, err := decode(reg, log, e)
+		ev, err := decode(reg, e)
 		if err != nil {
 			return err
 		}
 		var state S
 		meta := rowMeta{ID: id, CreatedAt: e.Metadata.RecordedAt}
-		current, err := f.load(ctx, tx, id)
+		current, err := f.load(ctx, tx, table, id)
 		switch {
 		case err == nil:
 			state, meta = f.unfold(current)
@@ -67,17 +70,28 @@ func (f folding[S, V]) handler(reg *event.Registry, log *slog.Logger) eventstore
 			return fmt.Errorf("%s: %s at %s/%d precedes the stream's %s", f.what, e.Type, e.StreamName, e.StreamPosition, f.creation)
 		}
 		f.fold(&state, &meta, ev, e)
-		return f.save(ctx, tx, f.render(state, meta))
+		return f.save(ctx, tx, table, f.render(state, meta))
 	}
 }
 
-// fold advances a row by one event of its stream: the state by the decoded event (nil
-// for a type this build does not know, which still moves the version on), the meta to
-// the event's position and time. The handler and Verify's replay both fold through it,
-// so that the replay is what the handler does.
-func (f folding[S, V]) fold(state *S, meta *rowMeta, ev event.Event, e eventstore.RecordedEvent) {
-	if ev != nil {
-		f.apply(state, ev)
+// decode turns a stored event into its domain value. What this build does not
+// understand, an unknown type or a schema version newer than it reads, is
+// ErrNotUnderstood, and so stops the projection at the event without marking it
+// processed: a build that understands it (the next one in a rolling deploy) applies it
+// where this one stopped. Skipping it instead would serve a view that lacks the event
+// and claims its version, and no later build would ever apply it.
+func decode(reg *event.Registry, e eventstore.RecordedEvent) (event.Event, error) {
+	ev, err := reg.Decode(e.Type, e.SchemaVersion, e.Data)
+	if errors.Is(err, event.ErrUnknownEventType) || errors.Is(err, event.ErrUnsupportedSchemaVersion) {
+		return nil, fmt.Errorf("%w: %w", ErrNotUnderstood, err)
 	}
+	return ev, err
+}
+
+// fold advances a row by one event of its stream: the state by the decoded event, the
+// meta to the event's position and time. The handler and Verify's replay both fold
+// through it, so that the replay is what the handler does.
+func (f folding[S, V]) fold(state *S, meta *rowMeta, ev event.Event, e eventstore.RecordedEvent) {
+	f.apply(state, ev)
 	meta.Version, meta.UpdatedAt = e.StreamPosition, e.Metadata.RecordedAt.UTC()
 }

@@ -43,9 +43,15 @@ func newEnv(t *testing.T) *env {
 // runProjector runs every projection until the test ends or stop is called; stop
 // waits for it and checks it ended only because it was told to.
 func (e *env) runProjector() (stop func()) {
+	return e.runProjectorWith(projections.Projector{Store: e.store})
+}
+
+// runProjectorWith is runProjector with p's settings (a newer build's registry, a
+// failure callback).
+func (e *env) runProjectorWith(p projections.Projector) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- projections.Run(ctx, e.store) }()
+	go func() { done <- p.Run(ctx) }()
 	stopped := false
 	stop = func() {
 		if stopped {

@@ -42,8 +42,8 @@ type TicketView struct {
 var kitchenTickets = folding[kitchen.State, TicketView]{
 	what: "kitchen tickets", category: kitchen.Category, creation: kitchen.TypeTicketCreated,
 	apply: (*kitchen.State).Apply,
-	load: func(ctx context.Context, tx pgx.Tx, id uuid.UUID) (TicketView, error) {
-		return scanTicket(tx.QueryRow(ctx, selectTicket+`where ticket_id = $1`, id))
+	load: func(ctx context.Context, tx pgx.Tx, table string, id uuid.UUID) (TicketView, error) {
+		return scanTicket(tx.QueryRow(ctx, `select `+ticketColumns+` from `+table+` where ticket_id = $1`, id))
 	},
 	unfold: func(v TicketView) (kitchen.State, rowMeta) {
 		return v.state(), rowMeta{ID: v.ID, Version: v.Version, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt}
@@ -58,8 +58,8 @@ var kitchenTickets = folding[kitchen.State, TicketView]{
 	scan:      scanTicket,
 }
 
-func kitchenTicketsHandler(reg *event.Registry, log *slog.Logger) eventstore.Handler {
-	return kitchenTickets.handler(reg, log)
+func kitchenTicketsHandler(reg *event.Registry, log *slog.Logger, table string) eventstore.Handler {
+	return kitchenTickets.handler(reg, log, table)
 }
 
 func (v TicketView) state() kitchen.State {
@@ -81,23 +81,26 @@ func ticketViewOf(s kitchen.State) TicketView {
 		Items: items, RejectReason: NullableString(s.RejectReason), CancelReason: NullableString(s.CancelReason)}
 }
 
-// upsertTicket writes a row unless the table already holds a later version of it.
-func upsertTicket(ctx context.Context, tx pgx.Tx, v TicketView) error {
-	_, err := tx.Exec(ctx, `insert into kitchen_ticket_queue (ticket_id, order_id, restaurant_id, status, lines,
+// upsertTicket writes a row of table unless it already holds a later version of it.
+func upsertTicket(ctx context.Context, tx pgx.Tx, table string, v TicketView) error {
+	_, err := tx.Exec(ctx, `insert into `+table+` as row (ticket_id, order_id, restaurant_id, status, lines,
 		reject_reason, cancel_reason, version, created_at, updated_at)
 		values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		on conflict (ticket_id) do update set order_id = excluded.order_id,
 			restaurant_id = excluded.restaurant_id, status = excluded.status, lines = excluded.lines,
 			reject_reason = excluded.reject_reason, cancel_reason = excluded.cancel_reason,
 			version = excluded.version, created_at = excluded.created_at, updated_at = excluded.updated_at
-		where kitchen_ticket_queue.version < excluded.version`,
+		where row.version < excluded.version`,
 		v.ID, v.OrderID, v.RestaurantID, string(v.Status), v.Items, string(v.RejectReason),
 		string(v.CancelReason), v.Version, v.CreatedAt, v.UpdatedAt)
 	return err
 }
 
-const selectTicket = `select ticket_id, order_id, restaurant_id, status, lines, reject_reason, cancel_reason,
-	version, created_at, updated_at from kitchen_ticket_queue `
+const (
+	ticketColumns = `ticket_id, order_id, restaurant_id, status, lines, reject_reason, cancel_reason,
+	version, created_at, updated_at`
+	selectTicket = `select ` + ticketColumns + ` from kitchen_ticket_queue `
+)
 
 func scanTicket(row pgx.Row) (TicketView, error) {
 	var (

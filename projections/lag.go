@@ -26,16 +26,21 @@ func Behind(ctx context.Context, pool *pgxpool.Pool, name string) (events int64,
 	if err != nil {
 		return 0, 0, err
 	}
-	// A projection that never ran has no checkpoint row: everything is behind it.
+	return behind(ctx, pool, p.name, p.category)
+}
+
+// behind is Behind for any subscription of the streams of category.
+func behind(ctx context.Context, pool *pgxpool.Pool, subscription, category string) (events int64, age time.Duration, err error) {
+	// A subscription that never ran has no checkpoint row: everything is behind it.
 	var seconds float64
 	err = pool.QueryRow(ctx, `select count(*), coalesce(extract(epoch from now() - min(e.recorded_at)), 0)::float8
 		from events e
 		left join subscription_checkpoints c on c.subscription_name = $1
 		where e.category = $2 and (c.subscription_name is null
 			or (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position))`,
-		p.name, p.category).Scan(&events, &seconds)
+		subscription, category).Scan(&events, &seconds)
 	if err != nil {
-		return 0, 0, fmt.Errorf("projections: lag of %s: %w", name, err)
+		return 0, 0, fmt.Errorf("projections: lag of %s: %w", subscription, err)
 	}
 	return events, time.Duration(seconds * float64(time.Second)), nil
 }

@@ -2,7 +2,6 @@ package projections
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"time"
 
@@ -67,8 +66,8 @@ type OrderView struct {
 var orderView = folding[order.State, OrderView]{
 	what: "order view", category: order.Category, creation: order.TypeOrderCreated,
 	apply: (*order.State).Apply,
-	load: func(ctx context.Context, tx pgx.Tx, id uuid.UUID) (OrderView, error) {
-		return scanOrder(tx.QueryRow(ctx, selectOrder+`where order_id = $1`, id))
+	load: func(ctx context.Context, tx pgx.Tx, table string, id uuid.UUID) (OrderView, error) {
+		return scanOrder(tx.QueryRow(ctx, `select `+orderColumns+` from `+table+` where order_id = $1`, id))
 	},
 	unfold: func(v OrderView) (order.State, rowMeta) {
 		return v.state(), rowMeta{ID: v.ID, Version: v.Version, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt}
@@ -83,22 +82,8 @@ var orderView = folding[order.State, OrderView]{
 	scan:      scanOrder,
 }
 
-func orderViewHandler(reg *event.Registry, log *slog.Logger) eventstore.Handler {
-	return orderView.handler(reg, log)
-}
-
-// decode turns a stored event into its domain value. An event type this build does not
-// know gives nil and no error: the handler still advances the row's version, so that a
-// client waiting for that version is not kept waiting by a newer writer's event. A
-// known type at an unknown schema version, or undecodable data, is an error: skipping it
-// would serve a wrong view, so the projection stops (and retries) until it is upgraded.
-func decode(reg *event.Registry, log *slog.Logger, e eventstore.RecordedEvent) (event.Event, error) {
-	ev, err := reg.Decode(e.Type, e.SchemaVersion, e.Data)
-	if errors.Is(err, event.ErrUnknownEventType) {
-		log.Warn("ignoring an event of unknown type", "type", e.Type, "stream", e.StreamName, "event_id", e.ID)
-		return nil, nil
-	}
-	return ev, err
+func orderViewHandler(reg *event.Registry, log *slog.Logger, table string) eventstore.Handler {
+	return orderView.handler(reg, log, table)
 }
 
 // state is the order.State the row was folded into, for folding the next event.
@@ -151,10 +136,10 @@ func linesOf(items []OrderItem, currency string) []order.Line {
 	return lines
 }
 
-// upsertOrder writes a row unless the table already holds a later version of it; the
+// upsertOrder writes a row of table unless it already holds a later version of it; the
 // handler checked that already, so the guard only matters if two writers ever raced.
-func upsertOrder(ctx context.Context, tx pgx.Tx, v OrderView) error {
-	_, err := tx.Exec(ctx, `insert into order_view (order_id, consumer_id, restaurant_id, status, lines,
+func upsertOrder(ctx context.Context, tx pgx.Tx, table string, v OrderView) error {
+	_, err := tx.Exec(ctx, `insert into `+table+` as row (order_id, consumer_id, restaurant_id, status, lines,
 		total_cents, currency, rejection_reason, rejection_detail, cancel_reason, pending_revision,
 		delivery_address, version, created_at, updated_at, last_refusal, attention)
 		values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
@@ -166,16 +151,19 @@ func upsertOrder(ctx context.Context, tx pgx.Tx, v OrderView) error {
 			delivery_address = excluded.delivery_address, version = excluded.version,
 			created_at = excluded.created_at, updated_at = excluded.updated_at,
 			last_refusal = excluded.last_refusal, attention = excluded.attention
-		where order_view.version < excluded.version`,
+		where row.version < excluded.version`,
 		v.ID, v.ConsumerID, v.RestaurantID, string(v.Status), v.Items, v.TotalCents, v.Currency,
 		string(v.RejectionReason), v.RejectionDetail, v.CancelReason, v.PendingRevision, v.DeliveryAddress,
 		v.Version, v.CreatedAt, v.UpdatedAt, v.LastRefusal, v.Attention)
 	return err
 }
 
-const selectOrder = `select order_id, consumer_id, restaurant_id, status, lines, total_cents, currency,
+const (
+	orderColumns = `order_id, consumer_id, restaurant_id, status, lines, total_cents, currency,
 	rejection_reason, rejection_detail, cancel_reason, pending_revision, delivery_address, version,
-	created_at, updated_at, last_refusal, attention from order_view `
+	created_at, updated_at, last_refusal, attention`
+	selectOrder = `select ` + orderColumns + ` from order_view `
+)
 
 func scanOrder(row pgx.Row) (OrderView, error) {
 	var (

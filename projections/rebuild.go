@@ -2,55 +2,104 @@ package projections
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/orderflow/orderflow/eventstore"
 )
 
-// Rebuild drops a read model so that it is built again from the event store: in one
-// transaction it empties the projection's table, forgets which events it processed and
-// moves its checkpoint back to the start of the log. A running projector notices on its
-// next poll or append and replays the whole log into the table; with none running, the
-// next start does. Until the replay catches up, queries see a partial view.
+// Rebuild rebuilds the named projection from the event store with the defaults of
+// Projector; see Projector.Rebuild.
+func Rebuild(ctx context.Context, store *eventstore.Store, name string) error {
+	return Projector{Store: store}.Rebuild(ctx, name)
+}
+
+// rebuildSuffix names what a rebuild fills beside the live projection: its
+// subscription (and processed-event consumer) and its table.
+const rebuildSuffix = "_next"
+
+// handoverAttempts bounds how often Rebuild tries the swap when readers keep the live
+// table busy past the lock timeout.
+const handoverAttempts = 5
+
+// Rebuild replays the whole event store into a new table beside the live one, under a
+// subscription of its own, while the live projection goes on serving and following new
+// events; once the new table has caught up it takes the live one's place in one short
+// transaction (eventstore.Store.Replace), and the old table is dropped. Readers see the
+// old view until that commit and the rebuilt one after it, never an empty or older one.
+// It returns when the swap is done: for a large store, minutes.
 //
-// It is safe while a projector runs. The checkpoint row is locked first, as every
-// subscription batch locks it before it reads events (eventstore's handleBatch): a batch
-// in flight finishes and commits before the reset, and the next batch starts from the
-// reset checkpoint, so no batch can write rows from the old checkpoint into the emptied
-// table. Taking the locks in the same order as the batches also rules out a deadlock.
-func Rebuild(ctx context.Context, pool *pgxpool.Pool, name string) error {
-	p, err := lookup(name)
+// It is what to run when a projection's code changed (the replay uses this build's
+// handlers) or a view is suspected wrong. An interrupted rebuild resumes where it
+// stopped when run again. A rebuild that meets an event it cannot apply stops there
+// and says so, like the live projection would (Status of name+"_next").
+func (p Projector) Rebuild(ctx context.Context, name string) error {
+	proj, err := lookup(name)
 	if err != nil {
 		return err
 	}
-	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		// The row may not exist yet (the projection never ran); create it so there is
-		// something to lock, as Subscribe would.
-		if _, err := tx.Exec(ctx, `insert into subscription_checkpoints (subscription_name, transaction_id, global_position)
-			values ($1, '0', 0) on conflict do nothing`, p.name); err != nil {
-			return fmt.Errorf("create checkpoint: %w", err)
+	if p.Store == nil {
+		return fmt.Errorf("projections: a rebuild needs a store")
+	}
+	reg, log := p.defaults()
+	next, nextTable := proj.name+rebuildSuffix, proj.table+rebuildSuffix
+	live, table := pgx.Identifier{proj.table}.Sanitize(), pgx.Identifier{nextTable}.Sanitize()
+	replacement := eventstore.Replacement{
+		Live: proj.name,
+		Next: p.observed(proj.subscriptionInto(reg, log, next, nextTable), next),
+		Prepare: func(ctx context.Context, tx pgx.Tx, fresh bool) error {
+			if !fresh {
+				_, err := tx.Exec(ctx, `create table if not exists `+table+` (like `+live+` including all)`)
+				return err
+			}
+			// Records left by an earlier rebuild that stopped after its swap belong to
+			// the live consumer; moved there, they cannot make this replay skip events.
+			if err := p.Store.MoveProcessed(ctx, next, proj.name); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `drop table if exists `+table); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `create table `+table+` (like `+live+` including all)`)
+			return err
+		},
+		Swap: func(ctx context.Context, tx pgx.Tx) error {
+			// Readers hold the live table briefly; waiting long for one would queue
+			// every later reader behind this swap, so give up and try again instead.
+			if _, err := tx.Exec(ctx, `set local lock_timeout = '2s'`); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `drop table `+live); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `alter table `+table+` rename to `+live)
+			return err
+		},
+	}
+	for attempt := 1; ; attempt++ {
+		err = p.Store.Replace(ctx, replacement)
+		if err == nil || !isLockTimeout(err) || attempt == handoverAttempts {
+			break
 		}
-		if _, err := tx.Exec(ctx, `select 1 from subscription_checkpoints where subscription_name = $1 for update`,
-			p.name); err != nil {
-			return fmt.Errorf("lock checkpoint: %w", err)
-		}
-		// TRUNCATE waits for readers of the table to finish and holds them off until we
-		// commit: they see the old view or the emptied one, never a half-deleted one.
-		if _, err := tx.Exec(ctx, "truncate table "+pgx.Identifier{p.table}.Sanitize()); err != nil {
-			return fmt.Errorf("truncate %s: %w", p.table, err)
-		}
-		if _, err := tx.Exec(ctx, `delete from processed_events where consumer = $1`, p.name); err != nil {
-			return fmt.Errorf("forget processed events: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `update subscription_checkpoints set transaction_id = '0', global_position = 0,
-			updated_at = now() where subscription_name = $1`, p.name); err != nil {
-			return fmt.Errorf("reset checkpoint: %w", err)
-		}
-		return nil
-	})
+		log.Warn("rebuild: readers kept the live table busy; trying the swap again", "projection", name, "attempt", attempt)
+	}
 	if err != nil {
 		return fmt.Errorf("projections: rebuild %s: %w", name, err)
 	}
+	// The replay's processed-event records become the live consumer's, a few thousand
+	// at a time, so that nothing waits on them; the live table has already been served
+	// for a while by then.
+	if err := p.Store.MoveProcessed(ctx, next, proj.name); err != nil {
+		return fmt.Errorf("projections: rebuild %s: %w", name, err)
+	}
 	return nil
+}
+
+func isLockTimeout(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == pgerrcode.LockNotAvailable
 }

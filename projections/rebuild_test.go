@@ -10,7 +10,6 @@ import (
 
 	"github.com/orderflow/orderflow/domain/kitchen"
 	"github.com/orderflow/orderflow/domain/order"
-	"github.com/orderflow/orderflow/eventstore"
 	"github.com/orderflow/orderflow/projections"
 )
 
@@ -26,25 +25,26 @@ func TestRebuildReplaysTheStoreIntoTheSameView(t *testing.T) {
 	require.Len(t, liveTickets, 14)
 	stop()
 
+	// With no projector running, the rebuild itself replays the store and swaps.
 	ctx := context.Background()
 	for _, name := range projections.Names() {
-		require.NoError(t, projections.Rebuild(ctx, e.schema.Pool, name))
-		checkpoint, err := e.store.SubscriptionCheckpoint(ctx, name)
+		require.NoError(t, projections.Rebuild(ctx, e.store, name))
+		status, err := projections.StatusOf(ctx, e.store, name)
 		require.NoError(t, err)
-		require.Equal(t, eventstore.Checkpoint{}, checkpoint)
-		require.Zero(t, e.count(`select count(*) from processed_events where consumer = $1`, name))
+		require.Zero(t, status.Lag)
+		require.Nil(t, status.Rebuild, "the rebuild's own checkpoint is gone")
+		require.Zero(t, e.count(`select count(*) from processed_events where consumer = $1`, name+"_next"))
 	}
-	require.Empty(t, e.allOrders())
-	require.Empty(t, e.allTickets())
-	lag, err := projections.Lag(ctx, e.schema.Pool, projections.OrderViewProjection)
-	require.NoError(t, err)
-	require.Equal(t, int64(e.count(`select count(*) from events where category = 'order'`)), lag)
-
-	e.runProjector()
-	e.waitCaughtUp()
 	require.Equal(t, liveOrders, e.allOrders(), "a rebuilt view equals the live one, timestamps included")
 	require.Equal(t, liveTickets, e.allTickets())
 	e.requireOneProcessedRecordPerEvent()
+
+	// The live projection carries on into the rebuilt table.
+	id := uuid.New()
+	e.append(order.StreamName(id), orderCreated(id, uuid.New(), uuid.New()))
+	e.runProjector()
+	e.waitOrder(id, 1)
+	e.requireVerified()
 }
 
 // Rebuilds racing a running projector and ongoing appends still end in the true view:
@@ -61,7 +61,7 @@ func TestRebuildWhileTheProjectorRunsConverges(t *testing.T) {
 		defer close(rebuilt)
 		for range 6 {
 			for _, name := range projections.Names() {
-				if err := projections.Rebuild(context.Background(), e.schema.Pool, name); err != nil {
+				if err := projections.Rebuild(context.Background(), e.store, name); err != nil {
 					rebuilt <- err
 					return
 				}
@@ -95,10 +95,7 @@ func TestRebuildOfAProjectionThatNeverRan(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ids := e.seed(uuid.New(), uuid.New())
-	require.NoError(t, projections.Rebuild(context.Background(), e.schema.Pool, projections.KitchenTicketsProjection))
-
-	e.runProjector()
-	e.waitCaughtUp()
+	require.NoError(t, projections.Rebuild(context.Background(), e.store, projections.KitchenTicketsProjection))
 	require.Len(t, e.allTickets(), len(ids))
 }
 
@@ -107,8 +104,11 @@ func TestUnknownProjectionNamesAreRefused(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 
-	require.ErrorIs(t, projections.Rebuild(ctx, e.schema.Pool, "orders"), projections.ErrUnknownProjection)
-	_, err := projections.Lag(ctx, e.schema.Pool, "orders")
+	require.ErrorIs(t, projections.Rebuild(ctx, e.store, "orders"), projections.ErrUnknownProjection)
+	_, err := projections.StatusOf(ctx, e.store, "orders")
+	require.ErrorIs(t, err, projections.ErrUnknownProjection)
+	require.ErrorIs(t, projections.Skip(ctx, e.store, "orders", uuid.New(), "r", "ops"), projections.ErrUnknownProjection)
+	_, err = projections.Lag(ctx, e.schema.Pool, "orders")
 	require.ErrorIs(t, err, projections.ErrUnknownProjection)
 	// Run refuses before it starts anything, so it returns at once.
 	require.ErrorIs(t, projections.Run(ctx, e.store, projections.OrderViewProjection, "orders"), projections.ErrUnknownProjection)

@@ -29,6 +29,8 @@ type Projector struct {
 	Logger *slog.Logger
 	// OnBatch, if set, is told after each committed batch of a projection: for metrics.
 	OnBatch func(projection string, handled int, last eventstore.Checkpoint)
+	// OnError, if set, is told of each failed attempt of a projection: for metrics.
+	OnError func(projection string, err error)
 }
 
 // Run runs the named projections (all of them when names is empty) on store with the
@@ -39,9 +41,9 @@ func Run(ctx context.Context, store *eventstore.Store, names ...string) error {
 
 // Run runs the named projections (all of them when names is empty) concurrently until
 // ctx ends, and then returns ctx's error. A name that is not in Names() is
-// ErrUnknownProjection, before anything starts. A projection whose events fail to apply
-// does not stop: its subscription retries with backoff (and logs why), because the
-// other projections and, after a fix, this one too, must keep serving.
+// ErrUnknownProjection, before anything starts. A projection that fails on an event
+// stops there, visibly (Status), after applying the events before it, and tries again
+// with backoff or when told to (Retry, Skip); the other projections keep going.
 func (p Projector) Run(ctx context.Context, names ...string) error {
 	subs, err := p.subscriptions(names)
 	if err != nil {
@@ -68,13 +70,7 @@ func (p Projector) subscriptions(names []string) ([]eventstore.Subscription, err
 	if p.Store == nil {
 		return nil, fmt.Errorf("projections: a projector needs a store")
 	}
-	reg, log := p.Registry, p.Logger
-	if reg == nil {
-		reg = registry.New()
-	}
-	if log == nil {
-		log = slog.Default()
-	}
+	reg, log := p.defaults()
 	if len(names) == 0 {
 		names = Names()
 	}
@@ -87,11 +83,30 @@ func (p Projector) subscriptions(names []string) ([]eventstore.Subscription, err
 		if err != nil {
 			return nil, err
 		}
-		sub := proj.subscription(reg, log)
-		if p.OnBatch != nil {
-			sub.OnBatch = func(handled int, last eventstore.Checkpoint) { p.OnBatch(name, handled, last) }
-		}
-		subs = append(subs, sub)
+		subs = append(subs, p.observed(proj.subscription(reg, log), name))
 	}
 	return subs, nil
+}
+
+// defaults are the registry and logger a zero Projector uses.
+func (p Projector) defaults() (*event.Registry, *slog.Logger) {
+	reg, log := p.Registry, p.Logger
+	if reg == nil {
+		reg = registry.New()
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return reg, log
+}
+
+// observed reports sub's batches and failures to OnBatch and OnError as projection's.
+func (p Projector) observed(sub eventstore.Subscription, projection string) eventstore.Subscription {
+	if p.OnBatch != nil {
+		sub.OnBatch = func(handled int, last eventstore.Checkpoint) { p.OnBatch(projection, handled, last) }
+	}
+	if p.OnError != nil {
+		sub.OnError = func(err error) { p.OnError(projection, err) }
+	}
+	return sub
 }

@@ -27,6 +27,13 @@ func (e *env) verify() (int, []projections.Mismatch) {
 	return rows, mismatches
 }
 
+// requireVerified checks every read model equals a replay of what it processed.
+func (e *env) requireVerified() {
+	e.t.Helper()
+	_, mismatches := e.verify()
+	require.Empty(e.t, mismatches)
+}
+
 // A projector that caught up holds exactly what a replay gives; a row edited behind
 // its back, a row missing, and a row without events are each reported.
 func TestVerifyComparesTheReadModelsWithAReplay(t *testing.T) {

@@ -88,6 +88,9 @@ func (s *Services) apiDeps(reg *prometheus.Registry) api.Deps {
 		Registry:    reg,
 		Limits:      s.Limits,
 		Idempotency: s.Idempotency,
+		Projections: func(ctx context.Context) ([]projections.Status, error) {
+			return projections.Statuses(ctx, s.Store.Events)
+		},
 		Ready: map[string]func(context.Context) error{
 			"postgres": s.Pool.Ping,
 			"temporal": func(ctx context.Context) error {
@@ -108,8 +111,8 @@ func (s *Services) RunWorkers(ctx context.Context, queues ...string) error {
 func (s *Services) RunProjector(ctx context.Context, metrics *telemetry.ProjectorMetrics, names ...string) error {
 	p := projections.Projector{Store: s.Store.Events, Registry: s.Store.Registry, Logger: s.Logger}
 	if metrics != nil {
-		p.OnBatch = metrics.OnBatch
-		go metrics.SampleLag(ctx, s.Pool, 5*time.Second, s.Logger)
+		p.OnBatch, p.OnError = metrics.OnBatch, metrics.OnError
+		go metrics.Sample(ctx, s.Store.Events, 5*time.Second, s.Logger)
 	}
 	err := p.Run(ctx, names...)
 	if ctx.Err() != nil {

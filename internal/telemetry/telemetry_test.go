@@ -33,7 +33,8 @@ func TestTracingIsOffWithoutAnEndpoint(t *testing.T) {
 	require.NoError(t, on.Shutdown(context.Background()))
 }
 
-// The lag gauges report events no projector has applied yet, and how old they are.
+// The lag gauges report events no projector has applied yet, and how old they are;
+// the stopped gauge a projection stopped at an event it cannot apply.
 func TestProjectorLagIsMeasured(t *testing.T) {
 	schema := pgtest.NewSchema(t, eventstore.Migrate, projections.Migrate)
 	store := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
@@ -45,15 +46,27 @@ func TestProjectorLagIsMeasured(t *testing.T) {
 		require.NoError(t, err)
 	}
 	time.Sleep(20 * time.Millisecond)
+	// A ticket event no build can read stops the kitchen's projection.
+	_, err := store.Append(context.Background(), "ticket-"+uuid.NewString(), eventstore.NoStream(),
+		eventstore.EventData{ID: uuid.New(), Type: "TicketCreated", SchemaVersion: 1, Data: []byte(`{"ticket_id": 7}`)})
+	require.NoError(t, err)
 
 	tel, err := telemetry.Setup(context.Background(), "test", "")
 	require.NoError(t, err)
 	m := telemetry.NewProjectorMetrics(tel.Registry)
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { m.SampleLag(ctx, schema.Pool, time.Hour, slog.Default()); close(done) }()
+	defer cancel()
+	projector := projections.Projector{Store: store, OnBatch: m.OnBatch, OnError: m.OnError}
+	go func() { _ = projector.Run(ctx, projections.KitchenTicketsProjection) }()
 	require.Eventually(t, func() bool {
-		n, err := testutil.GatherAndCount(tel.Registry, "orderflow_projection_lag_events")
+		st, err := projections.StatusOf(ctx, store, projections.KitchenTicketsProjection)
+		return err == nil && st.Stopped != nil
+	}, 10*time.Second, 10*time.Millisecond)
+
+	done := make(chan struct{})
+	go func() { m.Sample(ctx, store, time.Hour, slog.Default()); close(done) }()
+	require.Eventually(t, func() bool {
+		n, err := testutil.GatherAndCount(tel.Registry, "orderflow_projection_stopped")
 		return err == nil && n == len(projections.Names())
 	}, 5*time.Second, 10*time.Millisecond)
 	cancel()
@@ -66,14 +79,17 @@ func TestProjectorLagIsMeasured(t *testing.T) {
 		for _, metric := range f.GetMetric() {
 			for _, l := range metric.GetLabel() {
 				if l.GetName() == "projection" {
-					lag[f.GetName()+"/"+l.GetValue()] = metric.GetGauge().GetValue()
+					lag[f.GetName()+"/"+l.GetValue()] = metric.GetGauge().GetValue() + metric.GetCounter().GetValue()
 				}
 			}
 		}
 	}
 	require.Equal(t, 3.0, lag["orderflow_projection_lag_events/order_view"])
-	require.Equal(t, 0.0, lag["orderflow_projection_lag_events/kitchen_tickets"])
+	require.Equal(t, 1.0, lag["orderflow_projection_lag_events/kitchen_tickets"])
 	require.Greater(t, lag["orderflow_projection_lag_seconds/order_view"], 0.0)
+	require.Equal(t, 0.0, lag["orderflow_projection_stopped/order_view"])
+	require.Equal(t, 1.0, lag["orderflow_projection_stopped/kitchen_tickets"])
+	require.Positive(t, lag["orderflow_projection_failures_total/kitchen_tickets"])
 }
 
 // With tracing on, every API request is a server span; with it off, the handler is

@@ -1,0 +1,178 @@
+package projections_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orderflow/orderflow/domain/kitchen"
+	"github.com/orderflow/orderflow/domain/order"
+	"github.com/orderflow/orderflow/projections"
+)
+
+// readers keep reading orders and tickets while a test does something to the read
+// models, and remember every failure to answer and every row that went back in time.
+type readers struct {
+	e      *env
+	ids    []uuid.UUID
+	stop   chan struct{}
+	done   sync.WaitGroup
+	mu     sync.Mutex
+	seen   map[uuid.UUID][2]int64 // order and ticket versions last seen
+	faults []string
+	reads  int
+}
+
+func (e *env) startReaders(ids []uuid.UUID) *readers {
+	r := &readers{e: e, ids: ids, stop: make(chan struct{}), seen: map[uuid.UUID][2]int64{}}
+	for range 3 {
+		r.done.Go(r.run)
+	}
+	return r
+}
+
+func (r *readers) run() {
+	for {
+		for _, id := range r.ids {
+			select {
+			case <-r.stop:
+				return
+			default:
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			o, oerr := r.e.q.GetOrder(ctx, id)
+			t, terr := r.e.q.GetTicket(ctx, id)
+			cancel()
+			r.mu.Lock()
+			r.reads++
+			last := r.seen[id]
+			if oerr != nil {
+				r.faults = append(r.faults, "order "+id.String()+": "+oerr.Error())
+			} else if o.Version < last[0] {
+				r.faults = append(r.faults, "order "+id.String()+" went back in time")
+			} else {
+				last[0] = o.Version
+			}
+			if terr != nil {
+				r.faults = append(r.faults, "ticket "+id.String()+": "+terr.Error())
+			} else if t.Version < last[1] {
+				r.faults = append(r.faults, "ticket "+id.String()+" went back in time")
+			} else {
+				last[1] = t.Version
+			}
+			r.seen[id] = last
+			r.mu.Unlock()
+		}
+	}
+}
+
+// finish stops the readers and checks that every read answered and nothing went back.
+func (r *readers) finish() {
+	r.e.t.Helper()
+	close(r.stop)
+	r.done.Wait()
+	require.Positive(r.e.t, r.reads)
+	require.Empty(r.e.t, r.faults[:min(len(r.faults), 5)], "and %d more", max(len(r.faults)-5, 0))
+}
+
+// A rebuild replays into new tables beside the live ones and swaps them in once they
+// have caught up: readers never miss a row they could read before, never see one go
+// back in time, and orders placed during the rebuild show up as they would without it.
+func TestReadersNeverSeeARebuildGoBackInTime(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.runProjector()
+	consumer, restaurant := uuid.New(), uuid.New()
+	var ids []uuid.UUID
+	for range 8 {
+		ids = append(ids, e.seed(consumer, restaurant)...)
+	}
+	e.waitCaughtUp()
+	r := e.startReaders(ids)
+
+	placing, placed := make(chan struct{}), make(chan []uuid.UUID, 1)
+	go func() {
+		var during []uuid.UUID
+		for {
+			select {
+			case <-placing:
+				placed <- during
+				return
+			default:
+			}
+			id := uuid.New()
+			e.append(order.StreamName(id), orderCreated(id, consumer, restaurant))
+			e.append(kitchen.StreamName(id), ticketCreated(id, restaurant))
+			during = append(during, id)
+		}
+	}()
+	for _, name := range projections.Names() {
+		require.NoError(t, projections.Rebuild(context.Background(), e.store, name))
+	}
+	close(placing)
+	during := <-placed
+	r.finish()
+
+	// Orders placed during the rebuild were served while it ran.
+	require.NotEmpty(t, during)
+	e.waitOrder(during[len(during)-1], 1)
+	e.waitCaughtUp()
+	for _, v := range e.allOrders() {
+		e.requireOrderMatchesAggregate(v)
+	}
+	for _, v := range e.allTickets() {
+		e.requireTicketMatchesAggregate(v)
+	}
+	require.Len(t, e.allOrders(), len(ids)+len(during))
+	e.requireOneProcessedRecordPerEvent()
+	e.requireVerified()
+	require.Zero(t, e.count(`select count(*) from pg_tables where schemaname = current_schema() and tablename like '%_next'`),
+		"the replaced tables are gone")
+}
+
+// A rebuild never holds the live view locked while it works: here it is made to wait
+// on a processed-event record another transaction holds, and reads go on answering
+// from the view as it was.
+func TestARebuildThatWaitsDoesNotBlockReaders(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.runProjector()
+	ids := e.seed(uuid.New(), uuid.New())
+	e.waitCaughtUp()
+	ctx := context.Background()
+
+	holder, err := e.schema.Pool.Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = holder.Rollback(ctx) }()
+	var holderPID int
+	require.NoError(t, holder.QueryRow(ctx, `select pg_backend_pid()`).Scan(&holderPID))
+	_, err = holder.Exec(ctx, `select 1 from processed_events where consumer = $1 for update`, projections.OrderViewProjection)
+	require.NoError(t, err)
+	_, err = holder.Exec(ctx, `lock table processed_events in share row exclusive mode`)
+	require.NoError(t, err)
+
+	rebuilt := make(chan error, 1)
+	go func() { rebuilt <- projections.Rebuild(ctx, e.store, projections.OrderViewProjection) }()
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		var waiting int
+		require.NoError(c, e.schema.Pool.QueryRow(ctx, `select count(*) from pg_stat_activity
+			where $1 = any(pg_blocking_pids(pid))`, holderPID).Scan(&waiting))
+		require.Positive(c, waiting, "the rebuild is not waiting yet")
+	}, 15*time.Second, 10*time.Millisecond)
+
+	for _, id := range ids {
+		readCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		v, err := e.q.GetOrder(readCtx, id)
+		cancel()
+		require.NoError(t, err, "a read waited for the rebuild")
+		require.Positive(t, v.Version)
+	}
+	require.NoError(t, holder.Rollback(ctx))
+	require.NoError(t, <-rebuilt)
+	e.requireOneProcessedRecordPerEvent()
+}
