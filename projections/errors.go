@@ -22,6 +22,9 @@ var (
 	ErrVersionNotReached = errors.New("projections: version not reached")
 	// ErrUnknownProjection: Rebuild or Lag was given a name that is not in Names().
 	ErrUnknownProjection = errors.New("projections: unknown projection")
+	// ErrProjectionStopped: WaitForOrderVersion gave up at once because the order view
+	// is stopped at an event it cannot apply; it also is ErrVersionNotReached.
+	ErrProjectionStopped = errors.New("projections: the projection is stopped")
 	// ErrNotUnderstood: an event of a type, or a schema version, this build does not
 	// read. The projection stops at it until a build that reads it takes over.
 	ErrNotUnderstood = errors.New("projections: event not understood by this build")

@@ -89,6 +89,13 @@ func TestAPoisonEventStopsItsProjectionVisiblyAfterTheEventsBeforeIt(t *testing.
 	require.ErrorIs(t, err, projections.ErrNotFound)
 	require.False(t, e.processed(projections.OrderViewProjection, poison.ID))
 
+	// A reader waiting for a version the stopped view cannot reach is told at once.
+	start := time.Now()
+	_, err = e.q.WaitForOrderVersion(context.Background(), poisoned, 2, 8*time.Second)
+	require.ErrorIs(t, err, projections.ErrVersionNotReached)
+	require.ErrorIs(t, err, projections.ErrProjectionStopped)
+	require.Less(t, time.Since(start), 4*time.Second, "it waited for a version a stopped projection cannot reach")
+
 	// The kitchen's projection is not held up by the order view's poison.
 	e.append(kitchen.StreamName(after), ticketCreated(after, restaurant))
 	e.waitTicket(after, 1)

@@ -38,12 +38,16 @@ const (
 // as such); when it read none (the order is not projected yet, or every read was
 // blocked) the view is zero and the error is also the same not-found error as
 // GetOrder's. Other errors return at once.
+//
+// A wait on a projection that is stopped at an event it cannot apply (Status) would
+// only run out: it returns at the first miss instead, and its error is also
+// ErrProjectionStopped.
 func (q Queries) WaitForOrderVersion(ctx context.Context, id uuid.UUID, minVersion int64, maxWait time.Duration) (OrderView, error) {
 	ctx, cancel := context.WithTimeout(ctx, min(maxWait, MaxWait))
 	defer cancel()
 	deadline, _ := ctx.Deadline()
 	var last OrderView // the latest view read, older than minVersion
-	seen := false
+	seen, askedStopped := false, false
 	poll := firstWaitPoll
 	for {
 		v, err := q.GetOrder(ctx, id)
@@ -56,6 +60,13 @@ func (q Queries) WaitForOrderVersion(ctx context.Context, id uuid.UUID, minVersi
 			return notReached(id, minVersion, last, seen) // the deadline cut the query short
 		case !errors.Is(err, ErrNotFound):
 			return OrderView{}, err
+		}
+		if !askedStopped {
+			askedStopped = true
+			if stopped, err := q.stopped(ctx, OrderViewProjection); err == nil && stopped {
+				v, err := notReached(id, minVersion, last, seen)
+				return v, fmt.Errorf("%w: %w", ErrProjectionStopped, err)
+			}
 		}
 		// Pause for the poll, but read once more just before the deadline.
 		pause := min(poll, time.Until(deadline)-lastLookBefore)
@@ -72,6 +83,14 @@ func (q Queries) WaitForOrderVersion(ctx context.Context, id uuid.UUID, minVersi
 			return notReached(id, minVersion, last, seen)
 		}
 	}
+}
+
+// stopped reports whether the named projection is stopped at a failure.
+func (q Queries) stopped(ctx context.Context, projection string) (bool, error) {
+	var stopped bool
+	err := q.Pool.QueryRow(ctx, `select exists (select 1 from subscription_checkpoints
+		where subscription_name = $1 and stopped_reason is not null)`, projection).Scan(&stopped)
+	return stopped, err
 }
 
 // notReached is what a wait that ran out answers: the latest view it read, if any,
