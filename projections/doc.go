@@ -22,6 +22,11 @@
 //
 // Reads are eventually consistent. A client that has just written knows the stream
 // version its command produced and can wait for the view to reach it
-// (WaitForOrderVersion). Any read model can be dropped and rebuilt from the store
-// while the projector runs (Rebuild).
+// (WaitForOrderVersion). Any read model can be rebuilt from the store while the
+// projector runs and readers read: the replay fills a table beside the live one, which
+// it replaces once caught up (Rebuild).
+//
+// A projection stops at an event it cannot apply, after the events before it, and
+// says so (Status); an event of a type or schema version this build does not read is
+// such an event, left for a build that does. Retry and Skip are the operator's answers.
 package projections
