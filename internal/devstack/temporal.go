@@ -94,20 +94,34 @@ func StartTemporal(ctx context.Context, o TemporalOptions) (*Temporal, error) {
 	for _, sa := range SearchAttributes {
 		args = append(args, "--search-attribute", sa)
 	}
-	p, err := start("temporal", o.Output, cli, args...)
-	if err != nil {
-		return nil, fmt.Errorf("start the Temporal dev server: %w", err)
-	}
-	t := &Temporal{Process: p, Address: net.JoinHostPort(o.IP, strconv.Itoa(o.Port))}
-	if o.UIPort != 0 {
-		t.UI = "http://" + net.JoinHostPort(o.IP, strconv.Itoa(o.UIPort))
-	}
-	if err := t.waitReady(ctx, 90*time.Second); err != nil {
+	// The server picks free ports for its internal services and binds them a moment
+	// later; a second server starting at that moment (tests run packages in parallel)
+	// can take one first, and this one exits. Starting again picks other ports.
+	for attempt := 1; ; attempt++ {
+		p, err := start("temporal", o.Output, cli, args...)
+		if err != nil {
+			return nil, fmt.Errorf("start the Temporal dev server: %w", err)
+		}
+		t := &Temporal{Process: p, Address: net.JoinHostPort(o.IP, strconv.Itoa(o.Port))}
+		if o.UIPort != 0 {
+			t.UI = "http://" + net.JoinHostPort(o.IP, strconv.Itoa(o.UIPort))
+		}
+		err = t.waitReady(ctx, 90*time.Second)
+		if err == nil {
+			return t, nil
+		}
 		_ = p.Stop(5 * time.Second)
-		return nil, err
+		if !errors.Is(err, errExitedEarly) || attempt == startAttempts {
+			return nil, err
+		}
 	}
-	return t, nil
 }
+
+// startAttempts bounds how often StartTemporal starts a server that exits at once.
+const startAttempts = 3
+
+// errExitedEarly: the dev server process ended before it answered.
+var errExitedEarly = errors.New("the Temporal dev server exited")
 
 func (t *Temporal) waitReady(ctx context.Context, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
@@ -129,7 +143,7 @@ func (t *Temporal) waitReady(ctx context.Context, timeout time.Duration) error {
 		}
 		select {
 		case <-t.Exited():
-			return fmt.Errorf("the Temporal dev server exited: %v", t.exitErr())
+			return fmt.Errorf("%w: %v", errExitedEarly, t.exitErr())
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
