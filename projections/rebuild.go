@@ -73,6 +73,16 @@ func (p Projector) Rebuild(ctx context.Context, name string) error {
 			if _, err := tx.Exec(ctx, `set local lock_timeout = '2s'`); err != nil {
 				return err
 			}
+			// Everything that may wait comes before the live table is locked: the new
+			// table's own lock (an autovacuum working on it yields after a second, and
+			// nobody reads it meanwhile) and its statistics, so that the first reads of
+			// it are planned on them.
+			if _, err := tx.Exec(ctx, `lock table `+table+` in access exclusive mode`); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `analyze `+table); err != nil {
+				return err
+			}
 			if _, err := tx.Exec(ctx, `drop table `+live); err != nil {
 				return err
 			}
