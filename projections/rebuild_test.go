@@ -21,9 +21,11 @@ func TestRebuildReplaysTheStoreIntoTheSameView(t *testing.T) {
 	e.seed(uuid.New(), uuid.New())
 	e.seed(uuid.New(), uuid.New())
 	e.waitCaughtUp()
-	liveOrders, liveTickets := e.allOrders(), e.allTickets()
+	liveOrders, liveTickets, liveRestaurants, liveConsumers := e.allOrders(), e.allTickets(), e.allRestaurants(), e.allConsumers()
 	require.Len(t, liveOrders, 14)
 	require.Len(t, liveTickets, 14)
+	require.Len(t, liveRestaurants, 2)
+	require.Len(t, liveConsumers, 2)
 	stop()
 
 	ctx := context.Background()
@@ -36,6 +38,8 @@ func TestRebuildReplaysTheStoreIntoTheSameView(t *testing.T) {
 	}
 	require.Empty(t, e.allOrders())
 	require.Empty(t, e.allTickets())
+	require.Empty(t, e.allRestaurants())
+	require.Empty(t, e.allConsumers())
 	lag, err := projections.Lag(ctx, e.schema.Pool, projections.OrderViewProjection)
 	require.NoError(t, err)
 	require.Equal(t, int64(e.count(`select count(*) from events where category = 'order'`)), lag)
@@ -44,6 +48,8 @@ func TestRebuildReplaysTheStoreIntoTheSameView(t *testing.T) {
 	e.waitCaughtUp()
 	require.Equal(t, liveOrders, e.allOrders(), "a rebuilt view equals the live one, timestamps included")
 	require.Equal(t, liveTickets, e.allTickets())
+	require.Equal(t, liveRestaurants, e.allRestaurants())
+	require.Equal(t, liveConsumers, e.allConsumers())
 	e.requireOneProcessedRecordPerEvent()
 }
 
