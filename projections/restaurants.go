@@ -37,7 +37,9 @@ func (q Queries) GetRestaurant(ctx context.Context, id uuid.UUID) (RestaurantVie
 // reopens is served where its creation puts it.
 func (q Queries) OpenRestaurants(ctx context.Context, cursor string, limit int) (restaurants []RestaurantView, nextCursor string, err error) {
 	limit = pageSize(limit)
-	// One row more than the page says whether there is a next page.
+	// One row more than the page says whether there is a next page. 'OPEN' is
+	// restaurant.StatusOpen written out, so that the partial index of open restaurants
+	// serves every plan of the query, generic ones included.
 	query := selectRestaurant + `where status = 'OPEN'`
 	args := []any{limit + 1}
 	if cursor != "" {
