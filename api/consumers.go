@@ -10,6 +10,7 @@ import (
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/domain/consumer"
 	"github.com/orderflow/orderflow/domain/money"
+	"github.com/orderflow/orderflow/projections"
 )
 
 // ConsumerCommands registers and manages consumers.
@@ -19,12 +20,20 @@ type ConsumerCommands interface {
 	Reactivate(ctx context.Context, actor string, id uuid.UUID) (consumer.State, error)
 }
 
+// ConsumerQueries reads the consumers' and accounts' read models (package
+// projections).
+type ConsumerQueries interface {
+	GetConsumer(ctx context.Context, id uuid.UUID) (projections.ConsumerWithAccount, error)
+}
+
 type consumers struct {
 	commands ConsumerCommands
+	queries  ConsumerQueries
 }
 
 func (h consumers) routes(v1 *gin.RouterGroup) {
 	v1.POST("/consumers", requireAdmin, h.register)
+	v1.GET("/consumers/:id", h.get)
 	v1.POST("/consumers/:id/suspend", requireAdmin, h.suspend)
 	v1.POST("/consumers/:id/reactivate", requireAdmin, h.reactivate)
 }
@@ -77,6 +86,27 @@ func (h consumers) register(c *gin.Context) {
 		consumerResponse
 		Account accountResponse `json:"account"`
 	}{toConsumer(state), accountResponse{req.CreditLimitCents, req.Currency}})
+}
+
+// get serves a consumer with their account (read models). The consumer themself or an
+// admin; anyone else is told the consumer does not exist, in the same words as for an
+// id that does not (app.ConsumerNotFound), before anything is read.
+func (h consumers) get(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	if !principal(c).IsConsumer(id) {
+		abort(c, app.ConsumerNotFound(id))
+		return
+	}
+	view, err := h.queries.GetConsumer(c, id)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, view)
 }
 
 type suspendRequest struct {

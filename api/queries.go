@@ -18,6 +18,13 @@ import (
 	"github.com/orderflow/orderflow/projections"
 )
 
+// Queries is every read the API serves from the read models: projections.Queries.
+type Queries interface {
+	OrderQueries
+	RestaurantQueries
+	ConsumerQueries
+}
+
 // OrderQueries reads the read models (package projections). Reads are eventually
 // consistent: a client that just wrote can wait for its version with ?min_version=N.
 type OrderQueries interface {

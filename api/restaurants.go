@@ -7,24 +7,38 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/domain"
 	"github.com/orderflow/orderflow/domain/money"
 	"github.com/orderflow/orderflow/domain/restaurant"
+	"github.com/orderflow/orderflow/projections"
 )
 
-// RestaurantCommands creates restaurants and opens and closes them.
+// RestaurantCommands creates restaurants, revises their menus, and opens and closes
+// them.
 type RestaurantCommands interface {
 	Create(ctx context.Context, actor string, cmd restaurant.CreateCommand) (restaurant.State, error)
+	ReviseMenu(ctx context.Context, actor string, id uuid.UUID, menu []restaurant.MenuItem) (restaurant.State, error)
 	Open(ctx context.Context, actor string, id uuid.UUID) (restaurant.State, error)
 	Close(ctx context.Context, actor string, id uuid.UUID) (restaurant.State, error)
 }
 
+// RestaurantQueries reads the restaurants' read model (package projections).
+type RestaurantQueries interface {
+	GetRestaurant(ctx context.Context, id uuid.UUID) (projections.RestaurantView, error)
+	OpenRestaurants(ctx context.Context, cursor string, limit int) ([]projections.RestaurantView, string, error)
+}
+
 type restaurants struct {
 	commands RestaurantCommands
+	queries  RestaurantQueries
 }
 
 func (h restaurants) routes(v1 *gin.RouterGroup) {
 	v1.POST("/restaurants", requireAdmin, h.create)
+	v1.GET("/restaurants", h.list)
+	v1.GET("/restaurants/:id", h.get)
+	v1.PUT("/restaurants/:id/menu", h.reviseMenu)
 	v1.POST("/restaurants/:id/open", h.open)
 	v1.POST("/restaurants/:id/close", h.close)
 }
@@ -53,18 +67,15 @@ type menuItemResponse struct {
 type restaurantResponse struct {
 	ID                       uuid.UUID          `json:"id"`
 	Name                     string             `json:"name"`
-	Status                   string             `json:"status"`
+	Status                   restaurant.Status  `json:"status"`
+	Currency                 string             `json:"currency"`
 	AutoAccept               bool               `json:"auto_accept"`
 	AcceptanceTimeoutSeconds int                `json:"acceptance_timeout_seconds"`
 	Menu                     []menuItemResponse `json:"menu"`
 }
 
 func toRestaurant(s restaurant.State) restaurantResponse {
-	status := "CLOSED"
-	if s.Open {
-		status = "OPEN"
-	}
-	r := restaurantResponse{ID: s.ID, Name: s.Name, Status: status, AutoAccept: s.AutoAccept,
+	r := restaurantResponse{ID: s.ID, Name: s.Name, Status: s.Status(), Currency: s.Currency(), AutoAccept: s.AutoAccept,
 		AcceptanceTimeoutSeconds: s.AcceptanceTimeoutSeconds, Menu: []menuItemResponse{}}
 	for _, m := range s.Menu {
 		r.Menu = append(r.Menu, menuItemResponse{m.ID, m.Name, m.Price.Cents, m.Price.Currency})
@@ -97,6 +108,75 @@ func (h restaurants) create(c *gin.Context) {
 	respond(c, http.StatusCreated, toRestaurant)(h.commands.Create(c, principal(c).String(), cmd))
 }
 
+type reviseMenuRequest struct {
+	Menu []menuItemRequest `json:"menu"`
+}
+
+// reviseMenu replaces the restaurant's menu (PUT: the whole menu, and the same menu
+// again changes nothing), priced in the restaurant's currency. The restaurant itself
+// or an admin; anyone else is told it does not exist, before the body is looked at.
+func (h restaurants) reviseMenu(c *gin.Context) {
+	id, err := h.own(c)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	var req reviseMenuRequest
+	if err := decodeJSON(c, &req); err != nil {
+		abort(c, err)
+		return
+	}
+	menu := make([]restaurant.MenuItem, len(req.Menu))
+	for i, m := range req.Menu {
+		menu[i] = restaurant.MenuItem{ID: m.ID, Name: m.Name, Price: money.Money{Cents: m.PriceCents}}
+	}
+	respond(c, http.StatusOK, toRestaurant)(h.commands.ReviseMenu(c, principal(c).String(), id, menu))
+}
+
+// get serves a restaurant's read model, open or closed, with its current menu: a
+// catalog every principal may read.
+func (h restaurants) get(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	view, err := h.queries.GetRestaurant(c, id)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, view)
+}
+
+type restaurantListResponse struct {
+	Restaurants []projections.RestaurantView `json:"restaurants"`
+	NextCursor  *string                      `json:"next_cursor"`
+}
+
+// list serves the open restaurants, oldest first: ?cursor=, ?limit=.
+func (h restaurants) list(c *gin.Context) {
+	var v domain.Validator
+	limit := queryInt(&v, c, "limit", projections.DefaultPageSize, 1, projections.MaxPageSize)
+	if err := v.Err(); err != nil {
+		abort(c, err)
+		return
+	}
+	list, next, err := h.queries.OpenRestaurants(c, c.Query("cursor"), limit)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	resp := restaurantListResponse{Restaurants: list}
+	if resp.Restaurants == nil {
+		resp.Restaurants = []projections.RestaurantView{}
+	}
+	if next != "" {
+		resp.NextCursor = &next
+	}
+	c.JSON(http.StatusOK, resp)
+}
+
 func (h restaurants) open(c *gin.Context) {
 	h.setStatus(c, h.commands.Open)
 }
@@ -122,7 +202,7 @@ func (h restaurants) own(c *gin.Context) (uuid.UUID, error) {
 		return uuid.Nil, err
 	}
 	if !principal(c).IsRestaurant(id) {
-		return uuid.Nil, domain.Errorf(domain.CodeRestaurantNotFound, "restaurant %s not found", id)
+		return uuid.Nil, app.RestaurantNotFound(id)
 	}
 	return id, nil
 }

@@ -25,7 +25,7 @@ type Deps struct {
 	Restaurants RestaurantCommands
 	Orders      OrderCommands
 	Tickets     TicketCommands
-	Queries     OrderQueries
+	Queries     Queries
 	Pool        *pgxpool.Pool // idempotency keys
 	Tokens      Tokens
 	Logger      *slog.Logger
@@ -71,8 +71,8 @@ func NewHandler(d Deps) http.Handler {
 	// The rate limit comes after authentication (it is per principal) and before
 	// idempotency (a refused request must not take up its key).
 	v1 := r.Group("/v1", authenticate(d.Tokens), rateLimit(limits, metrics), idempotency(d.Pool, d.Idempotency))
-	consumers{d.Consumers}.routes(v1)
-	restaurants{d.Restaurants}.routes(v1)
+	consumers{d.Consumers, d.Queries}.routes(v1)
+	restaurants{d.Restaurants, d.Queries}.routes(v1)
 	orders{commands: d.Orders, queries: d.Queries, waiters: newWaiters(limits, metrics), maxWait: limits.MaxVersionWait}.routes(v1)
 	tickets{d.Tickets, d.Queries}.routes(v1)
 	return r

@@ -88,6 +88,12 @@ func (h Consumers) change(ctx context.Context, actor string, id uuid.UUID,
 	return res.State, nil
 }
 
+// ConsumerNotFound is how a consumer id that does not exist is refused, and so also one
+// the principal may not see: in the same words, so that ids cannot be probed.
+func ConsumerNotFound(id uuid.UUID) error {
+	return domain.Errorf(domain.CodeConsumerNotFound, "consumer %s not found", id)
+}
+
 // mergeValidation joins the field errors of validation failures into one, so a client
 // sees every bad field at once, each field once (with the first message about it). It
 // is nil when there are none.

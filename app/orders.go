@@ -73,7 +73,7 @@ func (h Orders) Place(ctx context.Context, actor string, cmd PlaceOrder) (Placed
 		return Placed{}, err
 	}
 	if !c.Registered() {
-		return Placed{}, domain.Errorf(domain.CodeConsumerNotFound, "consumer %s not found", cmd.ConsumerID)
+		return Placed{}, ConsumerNotFound(cmd.ConsumerID)
 	}
 	r, _, err := aggregate.Load(ctx, h.Store, restaurant.StreamName(cmd.RestaurantID), (*restaurant.State).Apply)
 	if err != nil {

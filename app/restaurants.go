@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"slices"
 
 	"github.com/google/uuid"
 
 	"github.com/orderflow/orderflow/aggregate"
+	"github.com/orderflow/orderflow/domain"
 	"github.com/orderflow/orderflow/domain/event"
 	"github.com/orderflow/orderflow/domain/restaurant"
 	"github.com/orderflow/orderflow/eventstore"
@@ -20,6 +22,32 @@ func (h Restaurants) Create(ctx context.Context, actor string, cmd restaurant.Cr
 	return h.run(ctx, actor, cmd.ID, "create-restaurant/"+cmd.ID.String(), func(s restaurant.State) ([]event.Event, error) {
 		return restaurant.Create(s, cmd)
 	})
+}
+
+// ReviseMenu replaces a restaurant's whole menu. A price without a currency is in the
+// restaurant's (the API takes cents only): a menu never changes currency, since orders
+// and accounts are matched on it. Orders already placed keep the lines and prices they
+// were placed with (their OrderCreated holds them), so an item may leave the menu while
+// orders for it are in flight.
+func (h Restaurants) ReviseMenu(ctx context.Context, actor string, id uuid.UUID, menu []restaurant.MenuItem) (restaurant.State, error) {
+	return h.run(ctx, actor, id, "", func(s restaurant.State) ([]event.Event, error) {
+		if !s.Exists() {
+			return nil, RestaurantNotFound(id)
+		}
+		priced := slices.Clone(menu)
+		for i := range priced {
+			if priced[i].Price.Currency == "" {
+				priced[i].Price.Currency = s.Currency()
+			}
+		}
+		return restaurant.ReviseMenu(s, priced)
+	})
+}
+
+// RestaurantNotFound is how a restaurant id that does not exist is refused, and so also
+// one the principal may not act for: in the same words, so that ids cannot be probed.
+func RestaurantNotFound(id uuid.UUID) error {
+	return domain.Errorf(domain.CodeRestaurantNotFound, "restaurant %s not found", id)
 }
 
 // Open lets a restaurant take orders.

@@ -85,6 +85,15 @@ func TestEveryPathThroughTheAPI(t *testing.T) {
 		})
 	}
 
+	// What the consumer apps read afterwards: each account holds what its consumer's
+	// live orders cost (demo.Accounts reads until it does).
+	restaurants, err := demo.Restaurants(ctx, &apiclient.Client{BaseURL: httpServer.URL}, demo.SignedTokens{Tokens: tokens}, outcomes)
+	require.NoError(t, err)
+	require.Len(t, restaurants, 3)
+	accounts, err := demo.Accounts(ctx, &apiclient.Client{BaseURL: httpServer.URL}, demo.SignedTokens{Tokens: tokens}, outcomes)
+	require.NoError(t, err)
+	require.Len(t, accounts, 3)
+
 	// Each order's trace runs from the API request that placed it, through its
 	// workflow, into its activities.
 	require.NoError(t, tel.Flush(ctx))

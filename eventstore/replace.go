@@ -2,6 +2,7 @@ package eventstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -64,20 +65,45 @@ func (s *Store) Replace(ctx context.Context, r Replacement) error {
 	if err := s.prepareReplacement(ctx, r); err != nil {
 		return fmt.Errorf("eventstore: replace %s: prepare: %w", r.Live, err)
 	}
-	for { // catch up outside the handover, so that it has little left to do
+	// Catch up outside the handover, so that it has little left to do. A handler that
+	// fails is tried again, as Subscribe would, for as long as it gets somewhere; one
+	// stuck on an event ends the replacement, stopped there (SubscriptionStatus of
+	// Next), to be resumed by running it again.
+	stuck, delay := 0, minFailedDelay
+	for {
 		handled, held, err := s.handleBatch(ctx, r.Next)
-		if err != nil {
+		var failed *HandlerError
+		switch {
+		case err == nil && handled < r.Next.BatchSize && !held:
+			stuck = 0
+		case err == nil:
+			continue
+		case !errors.As(err, &failed) || handled == 0 && stuck+1 == replaceAttempts:
 			return fmt.Errorf("eventstore: replace %s: %w", r.Live, err)
+		default:
+			if handled > 0 {
+				stuck, delay = 0, minFailedDelay
+			}
+			stuck++
+			if !sleep(ctx, delay) {
+				return ctx.Err()
+			}
+			delay = min(2*delay, maxRetryDelay)
+			continue
 		}
-		if handled < r.Next.BatchSize && !held {
-			break
+		err = s.handOver(ctx, r)
+		if err == nil {
+			return nil
 		}
+		if !errors.As(err, &failed) || stuck+1 == replaceAttempts {
+			return fmt.Errorf("eventstore: replace %s: hand over: %w", r.Live, err)
+		}
+		stuck++ // a handler failed in the handover: catch up again and retry it
 	}
-	if err := s.handOver(ctx, r); err != nil {
-		return fmt.Errorf("eventstore: replace %s: hand over: %w", r.Live, err)
-	}
-	return nil
 }
+
+// replaceAttempts is how often Replace tries an event (or a handover) that keeps failing.
+const replaceAttempts = 3
 
 // prepareReplacement creates both checkpoint rows (Next's at the start of the log
 // unless it is resuming) and runs r.Prepare.

@@ -136,7 +136,12 @@ func (s *Store) follow(ctx context.Context, sub Subscription, progressed func())
 		}
 		if failed != nil {
 			// Stopped at an event: try it again after a while, or as soon as an operator
-			// asks (Retry, Skip). New events are no reason to: they wait behind it.
+			// asks (Retry, Skip). New events are no reason to: they wait behind it. A
+			// batch that got somewhere before failing starts the backoff afresh: it is
+			// not stuck where it was.
+			if handled > 0 {
+				retryFailed = minFailedDelay
+			}
 			sub.Logger.Warn("subscription stopped at an event it cannot handle", "subscription", sub.Name,
 				"err", err, "retry_in", retryFailed)
 			wait := retryFailed

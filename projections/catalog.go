@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/orderflow/orderflow/domain/accounting"
+	"github.com/orderflow/orderflow/domain/consumer"
 	"github.com/orderflow/orderflow/domain/event"
 	"github.com/orderflow/orderflow/domain/kitchen"
 	"github.com/orderflow/orderflow/domain/order"
+	"github.com/orderflow/orderflow/domain/restaurant"
 	"github.com/orderflow/orderflow/eventstore"
 )
 
@@ -15,6 +18,9 @@ import (
 const (
 	OrderViewProjection      = "order_view"
 	KitchenTicketsProjection = "kitchen_tickets"
+	RestaurantViewProjection = "restaurant_view"
+	ConsumerViewProjection   = "consumer_view"
+	AccountViewProjection    = "account_view"
 )
 
 // projection is one read model: the streams it follows, the table it fills and the
@@ -29,6 +35,9 @@ type projection struct {
 var catalog = []projection{
 	{name: OrderViewProjection, category: order.Category, table: "order_view", handler: orderViewHandler},
 	{name: KitchenTicketsProjection, category: kitchen.Category, table: "kitchen_ticket_queue", handler: kitchenTicketsHandler},
+	{name: RestaurantViewProjection, category: restaurant.Category, table: "restaurant_view", handler: restaurantViewHandler},
+	{name: ConsumerViewProjection, category: consumer.Category, table: "consumer_view", handler: consumerViewHandler},
+	{name: AccountViewProjection, category: accounting.Category, table: "account_view", handler: accountViewHandler},
 }
 
 // Names lists every projection, in the order All returns them.

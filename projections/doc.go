@@ -8,11 +8,18 @@
 //     created_at desc, order_id desc), ConsumerOrders.
 //   - kitchen_ticket_queue (projection "kitchen_tickets", streams ticket-<orderId>):
 //     one row per ticket, serving RestaurantTickets and GetTicket.
+//   - restaurant_view (projection "restaurant_view", streams restaurant-<id>): one row
+//     per restaurant with its current menu, serving GetRestaurant and, through an index
+//     of the open ones, OpenRestaurants.
+//   - consumer_view and account_view (projections "consumer_view" and "account_view",
+//     streams consumer-<id> and account-<consumerId>): one row per consumer and one per
+//     account, two aggregates' read models that GetConsumer serves side by side.
 //
 // Each projection is an eventstore.Subscription (see All): its rows change in the same
 // transaction as its checkpoint, so a read model is never ahead of or behind what its
 // checkpoint says. Rows are computed by folding events with the domain's own Apply
-// (order.State, kitchen.State), so a view's status is exactly the aggregate's.
+// (order.State, kitchen.State, and so on), so a view's status is exactly the
+// aggregate's.
 //
 // Idempotency is twofold. Every row carries the stream position it was last brought
 // to (its version) and an event at or below it is ignored, so re-delivering or

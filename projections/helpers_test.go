@@ -12,11 +12,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/domain"
+	"github.com/orderflow/orderflow/domain/accounting"
+	"github.com/orderflow/orderflow/domain/consumer"
 	"github.com/orderflow/orderflow/domain/event"
 	"github.com/orderflow/orderflow/domain/kitchen"
 	"github.com/orderflow/orderflow/domain/money"
 	"github.com/orderflow/orderflow/domain/order"
 	"github.com/orderflow/orderflow/domain/registry"
+	"github.com/orderflow/orderflow/domain/restaurant"
 	"github.com/orderflow/orderflow/eventstore"
 	"github.com/orderflow/orderflow/internal/pgtest"
 	"github.com/orderflow/orderflow/projections"
@@ -235,6 +238,117 @@ func (e *env) ids(query string) []uuid.UUID {
 	return ids
 }
 
+// waitRestaurant waits for a restaurant's view to reach version.
+func (e *env) waitRestaurant(id uuid.UUID, version int64) projections.RestaurantView {
+	e.t.Helper()
+	var v projections.RestaurantView
+	require.EventuallyWithT(e.t, func(c *assert.CollectT) {
+		var err error
+		v, err = e.q.GetRestaurant(context.Background(), id)
+		require.NoError(c, err)
+		require.Equal(c, version, v.Version)
+	}, 15*time.Second, 5*time.Millisecond)
+	return v
+}
+
+// waitConsumer waits for a consumer's view to reach consumerVersion and their
+// account's to reach accountVersion.
+func (e *env) waitConsumer(id uuid.UUID, consumerVersion, accountVersion int64) projections.ConsumerWithAccount {
+	e.t.Helper()
+	var v projections.ConsumerWithAccount
+	require.EventuallyWithT(e.t, func(c *assert.CollectT) {
+		var err error
+		v, err = e.q.GetConsumer(context.Background(), id)
+		require.NoError(c, err)
+		require.Equal(c, consumerVersion, v.Version)
+		require.Equal(c, accountVersion, v.Account.Version)
+	}, 15*time.Second, 5*time.Millisecond)
+	return v
+}
+
+// requireRestaurantMatchesAggregate is requireOrderMatchesAggregate for restaurants.
+func (e *env) requireRestaurantMatchesAggregate(v projections.RestaurantView) {
+	e.t.Helper()
+	recorded := e.stream(restaurant.StreamName(v.ID))
+	s := restaurant.Fold(e.decoded(restaurant.StreamName(v.ID))...)
+	require.Equal(e.t, s.ID, v.ID)
+	require.Equal(e.t, s.Name, v.Name)
+	require.Equal(e.t, s.Status(), v.Status)
+	require.Equal(e.t, s.Currency(), v.Currency)
+	require.Equal(e.t, s.AutoAccept, v.AutoAccept)
+	require.Equal(e.t, s.AcceptanceTimeoutSeconds, v.AcceptanceTimeoutSeconds)
+	require.Len(e.t, v.Menu, len(s.Menu))
+	for i, m := range s.Menu {
+		require.Equal(e.t, projections.MenuItem{ID: m.ID, Name: m.Name, PriceCents: m.Price.Cents, Currency: m.Price.Currency}, v.Menu[i])
+	}
+	require.Equal(e.t, recorded[len(recorded)-1].StreamPosition, v.Version)
+	require.Equal(e.t, recorded[0].Metadata.RecordedAt.UTC(), v.CreatedAt)
+	require.Equal(e.t, recorded[len(recorded)-1].Metadata.RecordedAt.UTC(), v.UpdatedAt)
+}
+
+// requireConsumerMatchesAggregates checks a consumer's view against the consumer and
+// the account folded from their whole streams by the domain.
+func (e *env) requireConsumerMatchesAggregates(v projections.ConsumerWithAccount) {
+	e.t.Helper()
+	c := consumer.Fold(e.decoded(consumer.StreamName(v.ID))...)
+	require.Equal(e.t, c.ID, v.ID)
+	require.Equal(e.t, c.Name, v.Name)
+	require.Equal(e.t, c.Email, v.Email)
+	require.Equal(e.t, c.Status, v.Status)
+	require.Equal(e.t, c.SuspendedReason, v.SuspendedReason)
+	recorded := e.stream(consumer.StreamName(v.ID))
+	require.Equal(e.t, recorded[len(recorded)-1].StreamPosition, v.Version)
+	require.Equal(e.t, recorded[0].Metadata.RecordedAt.UTC(), v.CreatedAt)
+	require.Equal(e.t, recorded[len(recorded)-1].Metadata.RecordedAt.UTC(), v.UpdatedAt)
+
+	a := accounting.Fold(e.decoded(accounting.StreamName(v.ID))...)
+	require.Equal(e.t, a.ConsumerID, v.Account.ConsumerID)
+	require.Equal(e.t, a.CreditLimit.Currency, v.Account.Currency)
+	require.Equal(e.t, a.CreditLimit.Cents, v.Account.CreditLimitCents)
+	require.Equal(e.t, a.Held().Cents, v.Account.HeldCents)
+	require.Equal(e.t, a.Available().Cents, v.Account.AvailableCents)
+	require.Equal(e.t, v.Account.CreditLimitCents-v.Account.HeldCents, v.Account.AvailableCents)
+	holds := map[uuid.UUID]money.Money{}
+	for _, auth := range v.Account.Authorizations {
+		holds[auth.OrderID] = money.Money{Cents: auth.AmountCents, Currency: v.Account.Currency}
+	}
+	require.Equal(e.t, len(a.Holds), len(holds))
+	for orderID, amount := range a.Holds {
+		require.Equal(e.t, amount, holds[orderID], "the hold of order %s", orderID)
+	}
+	require.Equal(e.t, a.CardLast4, v.Account.CardLast4)
+	require.Equal(e.t, a.Enabled, v.Account.Enabled)
+	require.Equal(e.t, a.DisabledReason, v.Account.DisabledReason)
+	recorded = e.stream(accounting.StreamName(v.ID))
+	require.Equal(e.t, recorded[len(recorded)-1].StreamPosition, v.Account.Version)
+	require.Equal(e.t, recorded[0].Metadata.RecordedAt.UTC(), v.Account.CreatedAt)
+	require.Equal(e.t, recorded[len(recorded)-1].Metadata.RecordedAt.UTC(), v.Account.UpdatedAt)
+}
+
+// allRestaurants is every row of restaurant_view, by id.
+func (e *env) allRestaurants() []projections.RestaurantView {
+	e.t.Helper()
+	var out []projections.RestaurantView
+	for _, id := range e.ids(`select restaurant_id from restaurant_view order by restaurant_id`) {
+		v, err := e.q.GetRestaurant(context.Background(), id)
+		require.NoError(e.t, err)
+		out = append(out, v)
+	}
+	return out
+}
+
+// allConsumers is every consumer with their account, by id.
+func (e *env) allConsumers() []projections.ConsumerWithAccount {
+	e.t.Helper()
+	var out []projections.ConsumerWithAccount
+	for _, id := range e.ids(`select consumer_id from consumer_view order by consumer_id`) {
+		v, err := e.q.GetConsumer(context.Background(), id)
+		require.NoError(e.t, err)
+		out = append(out, v)
+	}
+	return out
+}
+
 // Domain events with plausible content.
 
 var address = order.Address{Street: "1 Main St", City: "Springfield", Zip: "12345"}
@@ -265,54 +379,89 @@ func ticketCreated(orderID, restaurantID uuid.UUID) kitchen.TicketCreated {
 		Lines: []kitchen.Line{{MenuItemID: "pizza", Name: "Pizza", Quantity: 2}, {MenuItemID: "cola", Name: "Cola", Quantity: 1}}}
 }
 
-// seed appends a varied population of orders and their tickets, one for each path
-// the sagas take, and returns the order ids in creation order.
+// seed appends a restaurant, a consumer with their account, and a varied population
+// of orders with their tickets and card holds, one for each path the sagas take, and
+// returns the order ids in creation order.
 func (e *env) seed(consumerID, restaurantID uuid.UUID) []uuid.UUID {
 	e.t.Helper()
+	e.append(restaurant.StreamName(restaurantID), restaurantCreated(restaurantID), restaurant.RestaurantOpened{RestaurantID: restaurantID},
+		restaurant.MenuRevised{RestaurantID: restaurantID, Menu: append(menu(), restaurant.MenuItem{ID: "salad", Name: "Salad", Price: money.MustNew(800, "USD")})})
+	e.append(consumer.StreamName(consumerID), consumer.ConsumerRegistered{ConsumerID: consumerID, Name: "Ann", Email: "ann@example.com"})
+	e.append(accounting.StreamName(consumerID), accountOpened(consumerID))
+
 	var ids []uuid.UUID
 	add := func(then func(id uuid.UUID) []event.Event) {
 		id := uuid.New()
 		ids = append(ids, id)
 		e.append(order.StreamName(id), orderCreated(id, consumerID, restaurantID))
+		e.append(consumer.StreamName(consumerID), consumer.ConsumerVerified{ConsumerID: consumerID, OrderID: id})
 		e.append(kitchen.StreamName(id), ticketCreated(id, restaurantID))
 		for _, ev := range then(id) {
 			stream := order.StreamName(id)
-			if strings.HasPrefix(ev.EventType(), "Ticket") {
+			switch typ := ev.EventType(); {
+			case strings.HasPrefix(typ, "Ticket"):
 				stream = kitchen.StreamName(id)
+			case strings.HasPrefix(typ, "CreditCard"), strings.HasPrefix(typ, "CardTransaction"):
+				stream = accounting.StreamName(consumerID)
 			}
 			e.append(stream, ev)
 		}
 	}
 	revised := []order.Line{line("pizza", "Pizza", 3, 1250)}
+	placed := total(orderCreated(uuid.Nil, consumerID, restaurantID).Lines...)
+	authorized := func(id uuid.UUID) event.Event {
+		return accounting.CreditCardAuthorized{ConsumerID: consumerID, OrderID: id, Amount: placed}
+	}
+	reversed := func(id uuid.UUID) event.Event {
+		return accounting.CardTransactionReversed{ConsumerID: consumerID, OrderID: id, Amount: placed}
+	}
 	add(func(uuid.UUID) []event.Event { return nil }) // still pending
 	add(func(id uuid.UUID) []event.Event {
-		return []event.Event{kitchen.TicketAccepted{TicketID: id}, order.OrderApproved{OrderID: id}}
+		return []event.Event{authorized(id), kitchen.TicketAccepted{TicketID: id}, order.OrderApproved{OrderID: id}}
 	})
 	add(func(id uuid.UUID) []event.Event {
-		return []event.Event{kitchen.TicketRejected{TicketID: id, Reason: "too busy"},
+		return []event.Event{authorized(id), kitchen.TicketRejected{TicketID: id, Reason: "too busy"}, reversed(id),
 			order.OrderRejected{OrderID: id, Reason: domain.CodeRestaurantRejected, Detail: "too busy"}}
 	})
 	add(func(id uuid.UUID) []event.Event {
-		return []event.Event{kitchen.TicketAccepted{TicketID: id}, order.OrderApproved{OrderID: id},
+		return []event.Event{authorized(id), kitchen.TicketAccepted{TicketID: id}, order.OrderApproved{OrderID: id},
 			order.OrderRevisionProposed{OrderID: id, Lines: revised, Total: total(revised...)}}
 	})
 	add(func(id uuid.UUID) []event.Event {
-		return []event.Event{kitchen.TicketAccepted{TicketID: id}, order.OrderApproved{OrderID: id},
+		return []event.Event{authorized(id), kitchen.TicketAccepted{TicketID: id}, order.OrderApproved{OrderID: id},
 			order.OrderRevisionProposed{OrderID: id, Lines: revised, Total: total(revised...)},
+			accounting.CardTransactionRevised{ConsumerID: consumerID, OrderID: id, OldAmount: placed, NewAmount: total(revised...)},
 			kitchen.TicketRevised{TicketID: id, Lines: []kitchen.Line{{MenuItemID: "pizza", Name: "Pizza", Quantity: 3}}},
 			order.OrderRevised{OrderID: id, Lines: revised, Total: total(revised...)}}
 	})
 	add(func(id uuid.UUID) []event.Event {
-		return []event.Event{kitchen.TicketAccepted{TicketID: id}, order.OrderApproved{OrderID: id},
+		return []event.Event{authorized(id), kitchen.TicketAccepted{TicketID: id}, order.OrderApproved{OrderID: id},
 			order.OrderCancelRequested{OrderID: id}, kitchen.TicketCanceled{TicketID: id, Reason: "consumer canceled"},
-			order.OrderCanceled{OrderID: id, Reason: "consumer canceled"}}
+			reversed(id), order.OrderCanceled{OrderID: id, Reason: "consumer canceled"}}
 	})
 	add(func(id uuid.UUID) []event.Event {
-		return []event.Event{kitchen.TicketAccepted{TicketID: id}, order.OrderApproved{OrderID: id},
+		return []event.Event{authorized(id), kitchen.TicketAccepted{TicketID: id}, order.OrderApproved{OrderID: id},
 			kitchen.TicketPreparationStarted{TicketID: id}, kitchen.TicketReadyForPickup{TicketID: id},
 			kitchen.TicketPickedUp{TicketID: id}, order.OrderShipped{OrderID: id}, order.OrderDelivered{OrderID: id}}
 	})
 	return ids
+}
+
+// menu is a restaurant's menu at creation: the items orderCreated orders, in USD.
+func menu() []restaurant.MenuItem {
+	return []restaurant.MenuItem{
+		{ID: "pizza", Name: "Pizza", Price: money.MustNew(1250, "USD")},
+		{ID: "cola", Name: "Cola", Price: money.MustNew(300, "USD")},
+	}
+}
+
+func restaurantCreated(id uuid.UUID) restaurant.RestaurantCreated {
+	return restaurant.RestaurantCreated{RestaurantID: id, Name: "Luigi's", AutoAccept: true, AcceptanceTimeoutSeconds: 300, Menu: menu()}
+}
+
+// accountOpened opens an account of 1000.00 USD.
+func accountOpened(consumerID uuid.UUID) accounting.AccountOpened {
+	return accounting.AccountOpened{ConsumerID: consumerID, CreditLimit: money.MustNew(100_000, "USD"), CardLast4: "4242"}
 }
 
 // requireErrorIsAll checks that err matches every target.

@@ -20,9 +20,11 @@ func TestRebuildReplaysTheStoreIntoTheSameView(t *testing.T) {
 	e.seed(uuid.New(), uuid.New())
 	e.seed(uuid.New(), uuid.New())
 	e.waitCaughtUp()
-	liveOrders, liveTickets := e.allOrders(), e.allTickets()
+	liveOrders, liveTickets, liveRestaurants, liveConsumers := e.allOrders(), e.allTickets(), e.allRestaurants(), e.allConsumers()
 	require.Len(t, liveOrders, 14)
 	require.Len(t, liveTickets, 14)
+	require.Len(t, liveRestaurants, 2)
+	require.Len(t, liveConsumers, 2)
 	stop()
 
 	// With no projector running, the rebuild itself replays the store and swaps.
@@ -37,6 +39,8 @@ func TestRebuildReplaysTheStoreIntoTheSameView(t *testing.T) {
 	}
 	require.Equal(t, liveOrders, e.allOrders(), "a rebuilt view equals the live one, timestamps included")
 	require.Equal(t, liveTickets, e.allTickets())
+	require.Equal(t, liveRestaurants, e.allRestaurants())
+	require.Equal(t, liveConsumers, e.allConsumers())
 	e.requireOneProcessedRecordPerEvent()
 
 	// The live projection carries on into the rebuilt table.

@@ -65,6 +65,12 @@ func (p projection) verify(ctx context.Context, tx pgx.Tx, reg *event.Registry, 
 		return orderView.verify(ctx, tx, reg, p, cp)
 	case KitchenTicketsProjection:
 		return kitchenTickets.verify(ctx, tx, reg, p, cp)
+	case RestaurantViewProjection:
+		return restaurantView.verify(ctx, tx, reg, p, cp)
+	case ConsumerViewProjection:
+		return consumerView.verify(ctx, tx, reg, p, cp)
+	case AccountViewProjection:
+		return accountView.verify(ctx, tx, reg, p, cp)
 	}
 	return 0, nil, fmt.Errorf("projections: no replay check for %s", p.name)
 }

@@ -43,7 +43,7 @@ func TestVerifyComparesTheReadModelsWithAReplay(t *testing.T) {
 	ids := e.seed(uuid.New(), uuid.New())
 	e.waitCaughtUp()
 	rows, mismatches := e.verify()
-	require.Equal(t, 2*len(ids), rows)
+	require.Equal(t, 2*len(ids)+3, rows, "an order and a ticket per order; a restaurant, a consumer and an account")
 	require.Empty(t, mismatches)
 
 	ctx := context.Background()
@@ -64,6 +64,40 @@ func TestVerifyComparesTheReadModelsWithAReplay(t *testing.T) {
 	}
 	require.Equal(t, map[uuid.UUID]string{ids[1]: projections.OrderViewProjection, ids[2]: projections.KitchenTicketsProjection,
 		stranger: projections.OrderViewProjection}, got, "%v", mismatches)
+}
+
+// The restaurants', consumers' and accounts' read models are compared too: a menu, a
+// status and a hold edited behind the projection's back are each reported.
+func TestVerifyComparesRestaurantsConsumersAndAccountsWithAReplay(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.runProjector()
+	consumerID, restaurantID := uuid.New(), uuid.New()
+	e.seed(consumerID, restaurantID)
+	e.waitCaughtUp()
+	_, mismatches := e.verify()
+	require.Empty(t, mismatches)
+
+	ctx := context.Background()
+	for _, edit := range []string{
+		`update restaurant_view set menu = '[]'`,
+		`update consumer_view set status = 'SUSPENDED'`,
+		`update account_view set held_cents = held_cents + 1`,
+	} {
+		_, err := e.schema.Pool.Exec(ctx, edit)
+		require.NoError(t, err)
+	}
+	_, mismatches = e.verify()
+	type found struct {
+		projection string
+		id         uuid.UUID
+	}
+	var got []found
+	for _, m := range mismatches {
+		got = append(got, found{m.Projection, m.ID})
+	}
+	require.ElementsMatch(t, []found{{projections.RestaurantViewProjection, restaurantID},
+		{projections.ConsumerViewProjection, consumerID}, {projections.AccountViewProjection, consumerID}}, got, "%v", mismatches)
 }
 
 // A projector that is behind is not a mismatch: each read model is compared with the

@@ -91,6 +91,9 @@ func TestFold(t *testing.T) {
 			got := accounting.Fold(tt.history...)
 			require.Equal(t, tt.want, got)
 			require.Equal(t, tt.avail, got.Available().Cents)
+			if got.Opened {
+				require.Equal(t, eur(10000-tt.avail), got.Held(), "what is not available is held")
+			}
 		})
 	}
 }
@@ -106,6 +109,7 @@ func TestAvailableSaturatesInsteadOfWrapping(t *testing.T) {
 		authorize(order1, math.MaxInt64), authorize(order2, math.MaxInt64),
 	)
 	require.Equal(t, eur(math.MinInt64), s.Available())
+	require.Equal(t, eur(math.MaxInt64), s.Held())
 }
 
 func TestOpen(t *testing.T) {

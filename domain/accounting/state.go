@@ -28,6 +28,21 @@ func (s State) Hold(orderID uuid.UUID) (money.Money, bool) {
 	return m, ok
 }
 
+// Held is the sum of every hold, in the account's currency. Decisions keep it within
+// the credit limit; the sum saturates rather than wraps should history ever say
+// otherwise.
+func (s State) Held() money.Money {
+	var held int64
+	for _, h := range s.Holds {
+		if h.Cents > 0 && held > math.MaxInt64-h.Cents {
+			held = math.MaxInt64
+			continue
+		}
+		held += h.Cents
+	}
+	return money.Money{Cents: held, Currency: s.CreditLimit.Currency}
+}
+
 // Available is the credit limit minus every hold. Decisions keep holds within the
 // limit, so it is never negative in practice; the arithmetic saturates rather than
 // wraps should history ever say otherwise.

@@ -57,7 +57,9 @@ func Create(s State, cmd CreateCommand) ([]event.Event, error) {
 	}, nil
 }
 
-// ReviseMenu replaces the menu. The same menu again is a no-op.
+// ReviseMenu replaces the menu, in the restaurant's currency. The same menu again is a
+// no-op. Orders already placed keep the lines they were priced with, so an item may
+// leave the menu while orders for it are in flight.
 func ReviseMenu(s State, menu []MenuItem) ([]event.Event, error) {
 	var v domain.Validator
 	menu = checkMenu(&v, menu)
@@ -66,6 +68,10 @@ func ReviseMenu(s State, menu []MenuItem) ([]event.Event, error) {
 	}
 	if !s.Exists() {
 		return nil, notFound()
+	}
+	if currency := menu[0].Price.Currency; currency != s.Currency() {
+		return nil, domain.Errorf(domain.CodeCurrencyMismatch, "restaurant %s prices in %s, the menu in %s",
+			s.ID, s.Currency(), currency)
 	}
 	if slices.Equal(menu, s.Menu) {
 		return nil, nil

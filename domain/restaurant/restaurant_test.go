@@ -107,6 +107,10 @@ func TestStateHelpers(t *testing.T) {
 	require.Equal(t, pasta, item)
 	_, ok = s.MenuItem("sushi")
 	require.False(t, ok)
+	require.Equal(t, "EUR", s.Currency(), "the menu's")
+	require.Equal(t, restaurant.StatusClosed, s.Status())
+	require.Equal(t, restaurant.StatusOpen, restaurant.Fold(created, opened).Status())
+	require.Equal(t, "", restaurant.State{}.Currency())
 }
 
 func validCreate() restaurant.CreateCommand {
@@ -214,6 +218,9 @@ func TestReviseMenu(t *testing.T) {
 		{"same menu after revision", []event.Event{created, revised}, []restaurant.MenuItem{salad}, outcome{}},
 		{"invalid menu", []event.Event{created}, nil, outcome{code: domain.CodeValidationFailed}},
 		{"no restaurant", nil, []restaurant.MenuItem{salad}, outcome{code: domain.CodeRestaurantNotFound}},
+		{"another currency", []event.Event{created, opened},
+			[]restaurant.MenuItem{{ID: "salad-1", Name: "Salad", Price: money.Money{Cents: 550, Currency: "USD"}}},
+			outcome{code: domain.CodeCurrencyMismatch}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,6 +9,14 @@ import (
 	"github.com/orderflow/orderflow/domain/event"
 )
 
+// Status says whether a restaurant takes orders.
+type Status string
+
+const (
+	StatusOpen   Status = "OPEN"
+	StatusClosed Status = "CLOSED"
+)
+
 // State is a restaurant rebuilt from its stream.
 type State struct {
 	ID                       uuid.UUID
@@ -21,6 +29,24 @@ type State struct {
 
 // Exists reports whether the restaurant was created.
 func (s State) Exists() bool { return s.ID != uuid.Nil }
+
+// Status is OPEN when the restaurant takes orders, CLOSED otherwise.
+func (s State) Status() Status {
+	if s.Open {
+		return StatusOpen
+	}
+	return StatusClosed
+}
+
+// Currency is the currency the restaurant prices in: its menu's, which every item
+// shares and a revision cannot change (orders and accounts are matched on it). Empty
+// for a restaurant that does not exist.
+func (s State) Currency() string {
+	if len(s.Menu) == 0 {
+		return ""
+	}
+	return s.Menu[0].Price.Currency
+}
 
 // AcceptanceTimeout is how long the saga waits for a restaurant without auto-accept.
 func (s State) AcceptanceTimeout() time.Duration {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strconv"
 	"time"
 )
 
@@ -11,7 +12,25 @@ import (
 type Consumer struct {
 	ID     string `json:"id"`
 	Name   string `json:"name"`
+	Email  string `json:"email"`
 	Status string `json:"status"`
+	// Account is the consumer's account; GetConsumer reads all of it.
+	Account Account `json:"account"`
+}
+
+// Account is a consumer's account: what is held for orders and what is available.
+type Account struct {
+	Currency         string          `json:"currency"`
+	CreditLimitCents int64           `json:"credit_limit_cents"`
+	HeldCents        int64           `json:"held_cents"`
+	AvailableCents   int64           `json:"available_cents"`
+	Authorizations   []Authorization `json:"authorizations"`
+}
+
+// Authorization is the amount held on an account for one order.
+type Authorization struct {
+	OrderID     string `json:"order_id"`
+	AmountCents int64  `json:"amount_cents"`
 }
 
 // RegisterConsumer registers a consumer with an account of the given credit.
@@ -19,6 +38,13 @@ func (c *Client) RegisterConsumer(ctx context.Context, name, email string, credi
 	var out Consumer
 	err := c.do(ctx, "POST", "/v1/consumers", map[string]any{
 		"name": name, "email": email, "credit_limit_cents": creditCents, "currency": currency}, &out)
+	return out, err
+}
+
+// GetConsumer reads a consumer and their account (read models).
+func (c *Client) GetConsumer(ctx context.Context, id string) (Consumer, error) {
+	var out Consumer
+	err := c.do(ctx, "GET", "/v1/consumers/"+url.PathEscape(id), nil, &out)
 	return out, err
 }
 
@@ -43,11 +69,17 @@ type NewRestaurant struct {
 	Menu                     []MenuItem `json:"menu"`
 }
 
-// Restaurant is a created restaurant.
+// Restaurant is a restaurant with its current menu.
 type Restaurant struct {
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	Status string `json:"status"`
+	ID                       string     `json:"id"`
+	Name                     string     `json:"name"`
+	Status                   string     `json:"status"`
+	Currency                 string     `json:"currency"`
+	AutoAccept               bool       `json:"auto_accept"`
+	AcceptanceTimeoutSeconds int        `json:"acceptance_timeout_seconds"`
+	Menu                     []MenuItem `json:"menu"`
+	// Version is the read model's (GetRestaurant, OpenRestaurants); 0 elsewhere.
+	Version int64 `json:"version"`
 }
 
 // CreateRestaurant creates a restaurant, open for orders.
@@ -55,6 +87,47 @@ func (c *Client) CreateRestaurant(ctx context.Context, r NewRestaurant) (Restaur
 	var out Restaurant
 	err := c.do(ctx, "POST", "/v1/restaurants", r, &out)
 	return out, err
+}
+
+// ReviseMenu replaces a restaurant's menu, priced in the restaurant's currency.
+func (c *Client) ReviseMenu(ctx context.Context, id string, menu []MenuItem) (Restaurant, error) {
+	var out Restaurant
+	err := c.do(ctx, "PUT", "/v1/restaurants/"+url.PathEscape(id)+"/menu", map[string]any{"menu": menu}, &out)
+	return out, err
+}
+
+// GetRestaurant reads a restaurant with its current menu (read model).
+func (c *Client) GetRestaurant(ctx context.Context, id string) (Restaurant, error) {
+	var out Restaurant
+	err := c.do(ctx, "GET", "/v1/restaurants/"+url.PathEscape(id), nil, &out)
+	return out, err
+}
+
+// OpenRestaurants reads a page of the open restaurants (read model): cursor is "" for
+// the first page, then the previous page's next; next is "" on the last page.
+func (c *Client) OpenRestaurants(ctx context.Context, cursor string, limit int) (restaurants []Restaurant, next string, err error) {
+	q := url.Values{}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	var out struct {
+		Restaurants []Restaurant `json:"restaurants"`
+		NextCursor  *string      `json:"next_cursor"`
+	}
+	path := "/v1/restaurants"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	if err := c.do(ctx, "GET", path, nil, &out); err != nil {
+		return nil, "", err
+	}
+	if out.NextCursor != nil {
+		next = *out.NextCursor
+	}
+	return out.Restaurants, next, nil
 }
 
 // Item is a line of an order request.
@@ -83,6 +156,8 @@ type Placed struct {
 	ID         string `json:"id"`
 	Status     string `json:"status"`
 	WorkflowID string `json:"workflow_id"`
+	// TotalCents is what the server priced the order at, from the menu of the moment.
+	TotalCents int64 `json:"total_cents"`
 }
 
 // PlaceOrder places an order; idempotencyKey may be empty.
@@ -122,9 +197,10 @@ type Refusal struct {
 
 // Line is a line of an order's read model.
 type Line struct {
-	MenuItemID string `json:"menu_item_id"`
-	Quantity   int    `json:"quantity"`
-	TotalCents int64  `json:"total_cents"`
+	MenuItemID     string `json:"menu_item_id"`
+	Quantity       int    `json:"quantity"`
+	UnitPriceCents int64  `json:"unit_price_cents"`
+	TotalCents     int64  `json:"total_cents"`
 }
 
 // GetOrder reads an order's read model.
