@@ -16,13 +16,21 @@ import (
 // batch back; the subscription retries it with backoff.
 type Handler func(ctx context.Context, tx pgx.Tx, e RecordedEvent) error
 
+// BatchHandler applies a whole batch's effect inside tx, events in commit order: for a
+// handler that does its work for many events at once (the NATS relay publishes a batch
+// and waits for every acknowledgement before the checkpoint commits). As with Handler,
+// returning an error rolls the batch back and the subscription retries it with backoff.
+type BatchHandler func(ctx context.Context, tx pgx.Tx, events []RecordedEvent) error
+
 // Subscription is a named, checkpointed catch-up subscription: it delivers every event
 // that matches Filter exactly once, in commit order (see ReadAll), first catching up
 // from its checkpoint and then following new appends as they commit.
 type Subscription struct {
-	Name    string
-	Filter  Filter
-	Handler Handler
+	Name   string
+	Filter Filter
+	// Handler is given each event; HandleBatch, set instead, each batch whole.
+	Handler     Handler
+	HandleBatch BatchHandler
 	// BatchSize events are handled in one transaction (default 500).
 	BatchSize int
 	// PollInterval is how often to look for events without a notification (default 1s):
@@ -45,8 +53,8 @@ const (
 // stops. A dropped connection or a failing handler is retried with backoff, resuming
 // from the last committed checkpoint.
 func (s *Store) Subscribe(ctx context.Context, sub Subscription) error {
-	if sub.Name == "" || sub.Handler == nil {
-		return invalid("a subscription needs a name and a handler")
+	if sub.Name == "" || (sub.Handler == nil) == (sub.HandleBatch == nil) {
+		return invalid("a subscription needs a name and one of Handler and HandleBatch")
 	}
 	if sub.BatchSize <= 0 {
 		sub.BatchSize = 500
@@ -203,7 +211,16 @@ func (s *Store) handleBatch(ctx context.Context, sub Subscription) (handled int,
 		if len(events) == 0 {
 			return nil
 		}
+		if sub.HandleBatch != nil {
+			if err := sub.HandleBatch(ctx, tx, events); err != nil {
+				return fmt.Errorf("handle a batch of %d events (%s to %s): %w", len(events),
+					events[0].Checkpoint(), events[len(events)-1].Checkpoint(), err)
+			}
+		}
 		for _, e := range events {
+			if sub.Handler == nil {
+				break
+			}
 			if err := sub.Handler(ctx, tx, e); err != nil {
 				return fmt.Errorf("handle %s %s (stream %s, position %d): %w",
 					e.Type, e.ID, e.StreamName, e.StreamPosition, err)

@@ -56,11 +56,15 @@ func (p projection) subscription(reg *event.Registry, log *slog.Logger) eventsto
 	log = log.With("projection", p.name)
 	return eventstore.Subscription{
 		Name:    p.name,
-		Filter:  eventstore.Filter{Category: p.category},
+		Filter:  p.filter(),
 		Handler: eventstore.Idempotent(p.name, p.handler(reg, log)),
 		Logger:  log,
 	}
 }
+
+// filter selects the events of the projection's streams: its subscription's, and what
+// its lag is measured over (Behind).
+func (p projection) filter() eventstore.Filter { return eventstore.Filter{Category: p.category} }
 
 // lookup finds a projection by name; ErrUnknownProjection if there is none.
 func lookup(name string) (projection, error) {
