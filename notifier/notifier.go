@@ -137,7 +137,11 @@ func (n *Notifier) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		n.Logger.Warn("consumer interrupted; resuming", "err", err, "retry_in", delay)
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			n.Logger.Info("waiting for the relay to make the stream", "retry_in", delay)
+		} else {
+			n.Logger.Warn("consumer interrupted; resuming", "err", err, "retry_in", delay)
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

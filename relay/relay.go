@@ -169,6 +169,9 @@ func (r *Relay) Run(ctx context.Context) error {
 	if err := r.defaults(); err != nil {
 		return err
 	}
+	if err := r.ensureStreamAtStart(ctx); err != nil {
+		return err
+	}
 	return r.Store.Subscribe(ctx, eventstore.Subscription{
 		Name:        r.Subscription,
 		Filter:      Filter(),
@@ -176,6 +179,34 @@ func (r *Relay) Run(ctx context.Context) error {
 		BatchSize:   r.BatchSize,
 		Logger:      r.Logger,
 	})
+}
+
+// ensureStreamAtStart makes or updates the stream, waiting with backoff for a broker
+// that is not there yet, so that subscribers find the stream before the first event.
+func (r *Relay) ensureStreamAtStart(ctx context.Context) error {
+	delay := 100 * time.Millisecond
+	for {
+		attempt, cancel := context.WithTimeout(ctx, r.AckTimeout)
+		_, err := EnsureStream(attempt, r.js, r.Stream, r.SubjectPrefix)
+		cancel()
+		if err == nil {
+			r.streamReady = true
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if r.Metrics != nil {
+			r.Metrics.PublishFailed(err)
+		}
+		r.Logger.Warn("cannot make the stream yet; retrying", "err", err, "retry_in", delay)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 10*time.Second)
+	}
 }
 
 // publish publishes a batch, all at once, and returns once JetStream has acknowledged
