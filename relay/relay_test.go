@@ -2,14 +2,12 @@ package relay_test
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
@@ -207,5 +205,18 @@ func TestRelayWaitsForTheBroker(t *testing.T) {
 	require.Equal(t, publicInStoreOrder(t, e.store), msgIDs(e.streamMessages(t)))
 }
 
-var _ = errors.Is
-var _ = nats.ErrTimeout
+
+// A stream deleted under a running relay is made again before its next batch.
+func TestRelayRemakesADeletedStream(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "")
+	r := e.relay()
+	r.AckTimeout = time.Second
+	run(t, r.Run)
+	placeOrders(t, e.store, 1)
+	e.waitCaughtUp(t, 30*time.Second)
+	require.NoError(t, e.js.DeleteStream(context.Background(), e.names.Stream))
+	placeOrders(t, e.store, 1)
+	e.waitCaughtUp(t, 60*time.Second)
+	require.Len(t, e.streamMessages(t), 4, "the second order's events, in the new stream")
+}

@@ -104,16 +104,14 @@ func demoCommand(cfg *Config) *cobra.Command {
 // the notification the notifier records for each.
 func printArrivals(out io.Writer, outcomes []demo.Outcome, arrivals [][]demo.Arrival) {
 	fmt.Fprintln(out, "\nPublic events on NATS, as a subscriber receives them, and what the notifier tells the consumer:")
-	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	for i, o := range outcomes {
-		fmt.Fprintf(tw, "%s (order %s)\t\t\n", o.Scenario, o.Order.ID)
+		fmt.Fprintf(out, "%s (order %s)\n", o.Scenario, o.Order.ID)
 		for _, a := range arrivals[i] {
 			note := a.Notification
 			if note == "" {
 				note = "(for the restaurant: no consumer notification)"
 			}
-			fmt.Fprintf(tw, "  %s\t%s\n", a.Subject, note)
+			fmt.Fprintf(out, "  %-42s %s\n", a.Subject, note)
 		}
 	}
-	_ = tw.Flush()
 }
