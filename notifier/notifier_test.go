@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sync"
-		"testing"
+	"testing"
 	"time"
 
 	"github.com/google/uuid"

@@ -205,7 +205,6 @@ func TestRelayWaitsForTheBroker(t *testing.T) {
 	require.Equal(t, publicInStoreOrder(t, e.store), msgIDs(e.streamMessages(t)))
 }
 
-
 // A stream deleted under a running relay is made again before its next batch.
 func TestRelayRemakesADeletedStream(t *testing.T) {
 	t.Parallel()

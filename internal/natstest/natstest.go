@@ -10,7 +10,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-		"os"
+	"os"
 	"strings"
 	"testing"
 	"time"
