@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"github.com/orderflow/orderflow/integration"
 	"github.com/orderflow/orderflow/internal/devstack"
 	"github.com/orderflow/orderflow/internal/natstest"
+	"github.com/orderflow/orderflow/internal/pgtest"
 	"github.com/orderflow/orderflow/notifier"
 )
 
@@ -143,12 +145,15 @@ func TestDevStackKilledLeavesNoTemporalServer(t *testing.T) {
 	natsPort, err := devstack.FreePort()
 	require.NoError(t, err)
 
-	// DATABASE_URL points at the test database, so no cluster is made: only Temporal
-	// (and NATS, in the process).
+	// DATABASE_URL points at a schema of its own in the test database, so no cluster is
+	// made: only Temporal (and NATS, in the process). Not the database's public schema,
+	// which other checkouts' tests on this machine may have migrated further.
+	schema := pgtest.NewSchema(t)
 	cmd := exec.Command(bin, "dev", "--dir", filepath.Join(dir, "dev"), "--api-port", strconv.Itoa(apiPort), "--admin-port", strconv.Itoa(adminPort),
 		"--temporal-port", strconv.Itoa(temporalPort), "--ui-port", strconv.Itoa(uiPort), "--nats-port", strconv.Itoa(natsPort))
 	cmd.Env = append(withoutStackURLs(os.Environ()), "ORDERFLOW_TEMPORAL_BIN="+cli,
-		"DATABASE_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
+		"DATABASE_URL="+withSearchPath(t, pgtest.URL(), schema.Name))
+	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
@@ -162,4 +167,14 @@ func TestDevStackKilledLeavesNoTemporalServer(t *testing.T) {
 	_ = cmd.Wait()
 	require.Eventually(t, func() bool { return devstack.CheckFree("Temporal", temporalAddr, "") == nil },
 		30*time.Second, 100*time.Millisecond, "the Temporal server outlived the killed dev stack")
+}
+
+// withSearchPath is the connection string u with its sessions in schema.
+func withSearchPath(t *testing.T, u, schema string) string {
+	parsed, err := url.Parse(u)
+	require.NoError(t, err)
+	q := parsed.Query()
+	q.Set("search_path", schema)
+	parsed.RawQuery = q.Encode()
+	return parsed.String()
 }
