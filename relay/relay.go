@@ -62,7 +62,8 @@ type Metrics interface {
 // the others stand by (eventstore.Store.Subscribe).
 type Relay struct {
 	Store *eventstore.Store
-	Conn  *nats.Conn
+	// Conn is the connection to NATS; make it with ConnectOptions.
+	Conn *nats.Conn
 	// Registry decodes stored events; nil means registry.New().
 	Registry *event.Registry
 	// Stream and SubjectPrefix default to DefaultStream and
@@ -82,6 +83,15 @@ type Relay struct {
 	// afterAcks, set by tests, runs once a batch is acknowledged, before its checkpoint
 	// commits: a relay killed there has published what the store has not recorded.
 	afterAcks func(ctx context.Context, envelopes []integration.Envelope) error
+}
+
+// ConnectOptions are what the relay's NATS connection needs: no buffering of
+// publishes while it reconnects. A publish during a disconnection then fails at once
+// (and with it the batch, retried from its start) instead of waiting in a buffer to be
+// sent after the reconnection, behind messages of the batch that were lost in flight,
+// which would store the batch's events out of order.
+func ConnectOptions() []nats.Option {
+	return []nats.Option{nats.ReconnectBufSize(-1)}
 }
 
 // StreamConfig is the stream the relay publishes into: every subject under prefix,

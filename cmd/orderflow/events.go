@@ -131,9 +131,10 @@ func ended(ctx context.Context, err error) error {
 
 // connectNATS connects to NATS_URL for good: it keeps reconnecting (and, when the
 // server is not up yet, keeps trying to connect) for as long as the process runs, and
-// logs each disconnection and reconnection.
+// logs each disconnection and reconnection. It is fit for the relay
+// (relay.ConnectOptions); the notifier's acks need nothing more.
 func connectNATS(cfg *Config, name string, log *slog.Logger) (*nats.Conn, error) {
-	nc, err := nats.Connect(cfg.NATSURL, nats.Name(name),
+	nc, err := nats.Connect(cfg.NATSURL, append(relay.ConnectOptions(), nats.Name(name),
 		nats.RetryOnFailedConnect(true), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err != nil {
@@ -141,7 +142,7 @@ func connectNATS(cfg *Config, name string, log *slog.Logger) (*nats.Conn, error)
 			}
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("reconnected to NATS", "url", nc.ConnectedUrlRedacted()) }),
-	)
+	)...)
 	if err != nil {
 		return nil, fmt.Errorf("NATS at %s: %w", cfg.NATSURL, err)
 	}
