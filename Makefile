@@ -3,6 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 TEMPORAL := bin/temporal
 export ORDERFLOW_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+export ORDERFLOW_TEST_NATS_URL ?= nats://127.0.0.1:4222
 
 .DEFAULT_GOAL := help
 
@@ -11,8 +12,9 @@ help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: test
-test: $(TEMPORAL) ## run every test (unit, PostgreSQL, Temporal) with the race detector
+test: $(TEMPORAL) ## run every test (unit, PostgreSQL, NATS, Temporal) with the race detector
 	scripts/require-postgres.sh
+	scripts/require-nats.sh
 	$(GO) test -race -count=1 -timeout 30m ./...
 	$(MAKE) --no-print-directory fuzz
 
@@ -46,11 +48,11 @@ build: ## build bin/orderflow
 	$(GO) build -o bin/orderflow ./cmd/orderflow
 
 .PHONY: dev
-dev: $(TEMPORAL) build ## run the whole stack here: Temporal + UI, PostgreSQL, workers, projector, API (Ctrl-C stops it)
+dev: $(TEMPORAL) build ## run the whole stack here: Temporal + UI, PostgreSQL, NATS, workers, projector, relay, notifier, API (Ctrl-C stops it)
 	bin/orderflow dev
 
 .PHONY: demo
-demo: build ## place demo orders on the running dev stack (make dev in another terminal) and print their outcomes
+demo: build ## place demo orders on the running dev stack (make dev in another terminal) and print their outcomes and notifications
 	bin/orderflow demo --dev-mode
 
 .PHONY: temporal

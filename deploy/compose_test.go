@@ -43,6 +43,7 @@ const (
 	svcTemporal         = "temporal"          // the Temporal server
 	svcTemporalSetup    = "temporal-setup"    // one-shot: namespace and search attributes
 	svcTemporalUI       = "temporal-ui"
+	svcNATS             = "nats" // NATS with JetStream: the public events
 )
 
 // orderflowServices are the services that run the orderflow image, each with the
@@ -52,11 +53,29 @@ var orderflowServices = map[string]string{
 	"worker":    "worker",
 	"projector": "projector",
 	"api":       "api",
+	"relay":     "relay",
+	"notifier":  "notifier",
 }
 
-// needsTemporal are the subcommands that dial Temporal at start-up (the projector and
-// migrate read PostgreSQL only).
+// needsTemporal are the subcommands that dial Temporal at start-up (the projector,
+// the relay, the notifier and migrate do not).
 var needsTemporal = map[string]bool{"worker": true, "api": true}
+
+// needsNATS are the subcommands that publish or consume the public events.
+var needsNATS = map[string]bool{"relay": true, "notifier": true}
+
+// ownSchema are the subcommands that migrate tables of their own and none of
+// orderflow's: they need not wait for the migrate job (the example notifier, a
+// downstream service that only shares the database).
+var ownSchema = map[string]bool{"notifier": true}
+
+// readinessProbed are the services whose healthcheck probes /readyz on their admin or
+// metrics listener, with the variable that sets it and its default.
+var readinessProbed = map[string][2]string{
+	"api":      {"ADMIN_ADDR", "127.0.0.1:9090"},
+	"relay":    {"METRICS_ADDR", ""},
+	"notifier": {"METRICS_ADDR", ""},
+}
 
 // ---------------------------------------------------------------------------------
 // The compose file, as much of the Compose specification as the stack uses. Each
@@ -583,7 +602,7 @@ func TestComposeKeys(t *testing.T) {
 
 func TestComposeServices(t *testing.T) {
 	f := loadCompose(t)
-	want := []string{svcPostgres, svcTemporalPostgres, svcTemporalSchema, svcTemporal, svcTemporalSetup, svcTemporalUI}
+	want := []string{svcPostgres, svcTemporalPostgres, svcTemporalSchema, svcTemporal, svcTemporalSetup, svcTemporalUI, svcNATS}
 	for name := range orderflowServices {
 		want = append(want, name)
 	}
@@ -619,7 +638,7 @@ func TestComposeServices(t *testing.T) {
 	if len(tags) > 1 {
 		t.Errorf("Temporal server and admin-tools images are on different versions: %v", versions)
 	}
-	for _, v := range []string{"orderflow-postgres", "temporal-postgres"} {
+	for _, v := range []string{"orderflow-postgres", "temporal-postgres", "nats-data"} {
 		if _, ok := f.Volumes[v]; !ok {
 			t.Errorf("named volume %q is not declared (the databases would not survive `docker compose down`)", v)
 		}
@@ -750,6 +769,13 @@ func TestOrderflowEnvironment(t *testing.T) {
 
 		if s, ok := env["TOKEN_SECRET"]; ok {
 			secrets[name] = s // its value comes from the environment: TestComposeSecretsHaveNoDefault
+		}
+
+		if v, ok := env["NATS_URL"]; ok || needsNATS[orderflowServices[name]] {
+			u, err := url.Parse(v)
+			if err != nil || u.Scheme != "nats" || u.Hostname() != svcNATS || cmp(u.Port(), "4222") != "4222" {
+				t.Errorf("service %s: NATS_URL=%q, want nats://%s:4222 (its default, 127.0.0.1, is the container itself)", name, v, svcNATS)
+			}
 		}
 
 		if qs := env["WORKER_QUEUES"]; qs != "" {
@@ -937,12 +963,13 @@ func TestPublishedPorts(t *testing.T) {
 	}
 }
 
-// Temporal's frontend and UI take no login in this stack: whoever reaches them can
-// update or terminate order workflows, so they are published on loopback only.
-func TestTemporalIsPublishedOnLoopbackOnly(t *testing.T) {
+// Temporal's frontend and UI, and NATS, take no login in this stack: whoever reaches
+// them can update or terminate order workflows, or publish forged events, so they are
+// published on loopback only.
+func TestUnauthenticatedServicesArePublishedOnLoopbackOnly(t *testing.T) {
 	f := loadCompose(t)
 	for name, s := range f.Services {
-		if !strings.HasPrefix(name, "temporal") {
+		if !strings.HasPrefix(name, "temporal") && name != svcNATS {
 			continue
 		}
 		for _, p := range s.Ports {
@@ -1009,8 +1036,14 @@ func TestDependsOn(t *testing.T) {
 	}
 	for name, sub := range orderflowServices {
 		needs(name, svcPostgres, "service_healthy")
-		if name != "migrate" {
+		if name != "migrate" && !ownSchema[sub] {
 			needs(name, "migrate", "service_completed_successfully")
+		}
+		if needsNATS[sub] {
+			// JetStream must be up: the relay makes its stream at start.
+			needs(name, svcNATS, "service_healthy")
+		} else if _, ok := f.svc(t, name).DependsOn[svcNATS]; ok {
+			t.Errorf("service %s waits for %s, which it does not use", name, svcNATS)
 		}
 		if needsTemporal[sub] {
 			needs(name, svcTemporal, "service_healthy")
@@ -1023,29 +1056,72 @@ func TestDependsOn(t *testing.T) {
 	needs(svcTemporalSetup, svcTemporal, "service_healthy")
 }
 
-func TestAPIHealthcheck(t *testing.T) {
+func TestReadinessHealthchecks(t *testing.T) {
 	f := loadCompose(t)
-	api := f.svc(t, "api")
-	if !api.Healthcheck.enabled() {
-		t.Fatal("service api has no healthcheck")
+	for name, listener := range readinessProbed {
+		svc := f.svc(t, name)
+		if !svc.Healthcheck.enabled() {
+			t.Errorf("service %s has no healthcheck", name)
+			continue
+		}
+		args := svc.Healthcheck.Test.Args
+		// Exec form: the image has no shell for CMD-SHELL.
+		if len(args) != 3 || args[0] != "CMD" {
+			t.Errorf("service %s: healthcheck %q: want [CMD, /healthcheck, URL] (exec form: the distroless image has no shell)", name, args)
+			continue
+		}
+		probe, target := args[1], args[2]
+		if built := finalImageGoBinaries(t); built[probe] != "./deploy/healthcheck" {
+			t.Errorf("service %s: healthcheck runs %s, which the Dockerfile's final stage does not build from ./deploy/healthcheck (it has %v)", name, probe, built)
+		}
+		u, err := url.Parse(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Readiness is served on the admin listener only (ADMIN_ADDR for the api,
+		// METRICS_ADDR for the relay and the notifier).
+		addr := cmp(svc.env(t, name)[listener[0]], listener[1])
+		_, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			t.Errorf("service %s: its healthcheck needs %s set (%q): %v", name, listener[0], addr, err)
+			continue
+		}
+		if (u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost") || u.Port() != port || u.Path != "/readyz" {
+			t.Errorf("service %s: healthcheck probes %s, want http://127.0.0.1:%s/readyz (%s's port)", name, target, port, listener[0])
+		}
 	}
-	args := api.Healthcheck.Test.Args
-	// Exec form: the image has no shell for CMD-SHELL.
-	if len(args) != 3 || args[0] != "CMD" {
-		t.Fatalf("api healthcheck %q: want [CMD, /healthcheck, URL] (exec form: the distroless image has no shell)", args)
+}
+
+// NATS runs with JetStream, its store on the named volume, and is healthy only once
+// JetStream is.
+func TestNATS(t *testing.T) {
+	f := loadCompose(t)
+	s := f.svc(t, svcNATS)
+	if repo, _, _ := strings.Cut(s.Image, ":"); repo != "nats" {
+		t.Errorf("service %s runs %s, want the nats image", svcNATS, s.Image)
 	}
-	probe, target := args[1], args[2]
-	if built := finalImageGoBinaries(t); built[probe] != "./deploy/healthcheck" {
-		t.Errorf("api healthcheck runs %s, which the Dockerfile's final stage does not build from ./deploy/healthcheck (it has %v)", probe, built)
+	args := strings.Join(s.Command.Args, " ")
+	if !slices.Contains(s.Command.Args, "-js") && !slices.Contains(s.Command.Args, "--jetstream") {
+		t.Errorf("service %s: command %q does not turn JetStream on (-js)", svcNATS, args)
 	}
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
+	store := ""
+	for i, a := range s.Command.Args {
+		if (a == "-sd" || a == "--store_dir") && i+1 < len(s.Command.Args) {
+			store = s.Command.Args[i+1]
+		}
 	}
-	// Readiness is served on the admin listener only (ADMIN_ADDR, default 127.0.0.1:9090).
-	_, adminPort, _ := net.SplitHostPort(cmp(api.env(t, "api")["ADMIN_ADDR"], "127.0.0.1:9090"))
-	if (u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost") || u.Port() != adminPort || u.Path != "/readyz" {
-		t.Errorf("api healthcheck probes %s, want http://127.0.0.1:%s/readyz (ADMIN_ADDR's port)", target, adminPort)
+	var kept bool
+	for _, m := range s.Volumes {
+		kept = kept || (m.Type == "volume" && m.Source == "nats-data" && store != "" && m.Target == store)
+	}
+	if !kept {
+		t.Errorf("service %s keeps its streams (-sd %q) outside the named volume nats-data: they would not survive `docker compose down`", svcNATS, store)
+	}
+	if !s.Healthcheck.enabled() || !strings.Contains(strings.Join(s.Healthcheck.Test.Args, " "), "/healthz?js-enabled-only=true") {
+		t.Errorf("service %s: healthcheck %q does not wait for JetStream (/healthz?js-enabled-only=true on the monitoring port)", svcNATS, s.Healthcheck.Test.Args)
+	}
+	if !slices.Contains(s.Command.Args, "-m") && !slices.Contains(s.Command.Args, "--http_port") {
+		t.Errorf("service %s: command %q serves no monitoring port (-m) for its healthcheck", svcNATS, args)
 	}
 }
 

@@ -45,7 +45,8 @@ func TestMain(m *testing.M) {
 }
 
 // Every path of the sagas through the HTTP API, on the stack as `orderflow dev` runs
-// it: each order's read model, its audit trail, and its workflow in Temporal.
+// it: each order's read model, its audit trail, its workflow in Temporal, and its
+// public events on NATS with the notifier's notifications.
 func TestEveryPathThroughTheAPI(t *testing.T) {
 	schema := pgtest.NewSchema(t, stack.Migrate)
 	// Telemetry as a process sets it up, with spans kept in memory to look at.
@@ -66,6 +67,7 @@ func TestEveryPathThroughTheAPI(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Go(func() { require.NoError(t, s.RunWorkers(ctx)) })
 	wg.Go(func() { require.NoError(t, s.RunProjector(ctx, nil)) })
+	events := startEvents(ctx, t, s, &wg) // the relay and the notifier, on NATS
 	httpServer := httptest.NewServer(tel.HTTP(s.APIHandler(tel.Registry), "orderflow-api"))
 	t.Cleanup(func() {
 		httpServer.Close()
@@ -82,6 +84,7 @@ func TestEveryPathThroughTheAPI(t *testing.T) {
 			require.NoError(t, o.Err)
 			requireContext(t, o)
 			requireWorkflow(t, o)
+			events.requirePublished(t, o)
 		})
 	}
 

@@ -34,13 +34,21 @@ func (e *HandlerError) Error() string {
 
 func (e *HandlerError) Unwrap() error { return e.Err }
 
+// BatchHandler applies a whole batch's effect inside tx, events in commit order: for a
+// handler that does its work for many events at once (the NATS relay publishes a batch
+// and waits for every acknowledgement before the checkpoint commits). As with Handler,
+// returning an error rolls the batch back and the subscription retries it with backoff.
+type BatchHandler func(ctx context.Context, tx pgx.Tx, events []RecordedEvent) error
+
 // Subscription is a named, checkpointed catch-up subscription: it delivers every event
 // that matches Filter exactly once, in commit order (see ReadAll), first catching up
 // from its checkpoint and then following new appends as they commit.
 type Subscription struct {
-	Name    string
-	Filter  Filter
-	Handler Handler
+	Name   string
+	Filter Filter
+	// Handler is given each event; HandleBatch, set instead, each batch whole.
+	Handler     Handler
+	HandleBatch BatchHandler
 	// BatchSize events are handled in one transaction (default 500).
 	BatchSize int
 	// PollInterval is how often to look for events without a notification (default 1s):
@@ -68,8 +76,8 @@ const (
 // stops. A dropped connection or a failing handler is retried with backoff, resuming
 // from the last committed checkpoint.
 func (s *Store) Subscribe(ctx context.Context, sub Subscription) error {
-	if sub.Name == "" || sub.Handler == nil {
-		return invalid("a subscription needs a name and a handler")
+	if sub.Name == "" || (sub.Handler == nil) == (sub.HandleBatch == nil) {
+		return invalid("a subscription needs a name and one of Handler and HandleBatch")
 	}
 	if sub.BatchSize <= 0 {
 		sub.BatchSize = 500
@@ -283,6 +291,12 @@ func (s *Store) deliver(ctx context.Context, sub Subscription, limit int) (handl
 		if len(events) == 0 {
 			return nil
 		}
+		if sub.HandleBatch != nil {
+			if err := sub.HandleBatch(ctx, tx, events); err != nil {
+				return fmt.Errorf("handle a batch of %d events (%s to %s): %w", len(events),
+					events[0].Checkpoint(), events[len(events)-1].Checkpoint(), err)
+			}
+		}
 		if err := handleAll(ctx, tx, sub.Handler, events); err != nil {
 			return err
 		}
@@ -299,8 +313,12 @@ func (s *Store) deliver(ctx context.Context, sub Subscription, limit int) (handl
 	return handled, held, nil
 }
 
-// handleAll runs h on each event in order; the first failure is a *HandlerError.
+// handleAll runs h, if any, on each event in order; the first failure is a
+// *HandlerError.
 func handleAll(ctx context.Context, tx pgx.Tx, h Handler, events []RecordedEvent) error {
+	if h == nil {
+		return nil
+	}
 	for i, e := range events {
 		if err := h(ctx, tx, e); err != nil {
 			return &HandlerError{Event: e, Err: err, index: i}

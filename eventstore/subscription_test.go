@@ -221,7 +221,8 @@ func TestSubscriptionWakesOnNotification(t *testing.T) {
 	_, err := store.Append(context.Background(), "s-1", eventstore.NoStream(), event("E", nil))
 	require.NoError(t, err)
 	waitForEffects(t, schema, 1)
-	require.Equal(t, int64(1), batches.Load())
+	// OnBatch runs just after the commit that made the effect visible.
+	require.Eventually(t, func() bool { return batches.Load() == 1 }, time.Second, time.Millisecond)
 }
 
 // An append whose notification arrives while a running transaction holds it behind the
@@ -338,4 +339,92 @@ func TestIdempotentHandlerRunsOncePerEvent(t *testing.T) {
 	require.NoError(t, schema.Pool.QueryRow(ctx, `select count(*) from processed_events where consumer = 'auditor'`).Scan(&n))
 	require.Equal(t, 0, n)
 	require.Equal(t, 2, runs)
+}
+
+// A batch handler gets each batch whole and in commit order; a batch it fails is rolled
+// back and handed to it again, whole, so its effects commit once.
+func TestBatchHandlerGetsWholeBatchesAndRetriesAFailedOne(t *testing.T) {
+	t.Parallel()
+	store, schema := newStore(t)
+	handler := effects(t, schema)
+	appended := map[uuid.UUID]bool{}
+	batch := events(10, "E")
+	for _, e := range batch {
+		appended[e.ID] = true
+	}
+	_, err := store.Append(context.Background(), "s-1", eventstore.NoStream(), batch...)
+	require.NoError(t, err)
+
+	var mu sync.Mutex
+	var sizes []int
+	var failed atomic.Bool
+	runSubscription(t, store, eventstore.Subscription{Name: "batches", BatchSize: 4,
+		HandleBatch: func(ctx context.Context, tx pgx.Tx, events []eventstore.RecordedEvent) error {
+			for _, e := range events {
+				if err := handler(ctx, tx, e); err != nil {
+					return err
+				}
+			}
+			if events[0].StreamPosition == 5 && failed.CompareAndSwap(false, true) {
+				return fmt.Errorf("broker unavailable") // after the effects: they roll back
+			}
+			mu.Lock()
+			sizes = append(sizes, len(events))
+			mu.Unlock()
+			return nil
+		}})
+	waitForEffects(t, schema, 10)
+	requireExactlyOnceInOrder(t, effectRows(t, schema), appended)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, []int{4, 4, 2}, sizes)
+	require.True(t, failed.Load())
+}
+
+func TestSubscriptionNeedsExactlyOneHandler(t *testing.T) {
+	t.Parallel()
+	store, _ := newStore(t)
+	noop := func(context.Context, pgx.Tx, eventstore.RecordedEvent) error { return nil }
+	noopBatch := func(context.Context, pgx.Tx, []eventstore.RecordedEvent) error { return nil }
+	for _, sub := range []eventstore.Subscription{{Name: "none"},
+		{Name: "both", Handler: noop, HandleBatch: noopBatch}} {
+		require.ErrorIs(t, store.Subscribe(context.Background(), sub), eventstore.ErrInvalidInput, sub.Name)
+	}
+}
+
+// Behind counts the events matching a subscription's filter that its checkpoint has not
+// reached, and the age of the oldest; everything is behind a subscription that never ran.
+func TestBehindCountsWhatASubscriptionHasNotHandled(t *testing.T) {
+	t.Parallel()
+	store, schema := newStore(t)
+	ctx := context.Background()
+	_, err := store.Append(ctx, "a-1", eventstore.NoStream(), events(3, "Wanted")...)
+	require.NoError(t, err)
+	_, err = store.Append(ctx, "b-1", eventstore.NoStream(), append(events(2, "Wanted"), events(2, "Other")...)...)
+	require.NoError(t, err)
+	time.Sleep(10 * time.Millisecond)
+
+	for _, c := range []struct {
+		filter eventstore.Filter
+		want   int64
+	}{{eventstore.Filter{}, 7}, {eventstore.Filter{Category: "a"}, 3}, {eventstore.Filter{Types: []string{"Wanted"}}, 5},
+		{eventstore.Filter{Category: "b", Types: []string{"Other"}}, 2}} {
+		events, age, err := eventstore.Behind(ctx, schema.Pool, "never-ran", c.filter)
+		require.NoError(t, err)
+		require.Equal(t, c.want, events, "%+v", c.filter)
+		require.Greater(t, age, time.Duration(0))
+	}
+
+	stop := runSubscription(t, store, eventstore.Subscription{Name: "wanted", Filter: eventstore.Filter{Types: []string{"Wanted"}},
+		Handler: func(context.Context, pgx.Tx, eventstore.RecordedEvent) error { return nil }})
+	require.Eventually(t, func() bool {
+		n, age, err := eventstore.Behind(ctx, schema.Pool, "wanted", eventstore.Filter{Types: []string{"Wanted"}})
+		return err == nil && n == 0 && age == 0
+	}, 10*time.Second, 10*time.Millisecond)
+	stop()
+	_, err = store.Append(ctx, "a-2", eventstore.NoStream(), events(1, "Wanted")...)
+	require.NoError(t, err)
+	n, _, err := eventstore.Behind(ctx, schema.Pool, "wanted", eventstore.Filter{Types: []string{"Wanted"}})
+	require.NoError(t, err)
+	require.Equal(t, int64(1), n)
 }

@@ -71,11 +71,15 @@ func (p projection) subscriptionInto(reg *event.Registry, log *slog.Logger, name
 	log = log.With("projection", name)
 	return eventstore.Subscription{
 		Name:    name,
-		Filter:  eventstore.Filter{Category: p.category},
+		Filter:  p.filter(),
 		Handler: eventstore.Idempotent(name, p.handler(reg, log, table)),
 		Logger:  log,
 	}
 }
+
+// filter selects the events of the projection's streams: its subscription's, and what
+// its lag is measured over (Behind).
+func (p projection) filter() eventstore.Filter { return eventstore.Filter{Category: p.category} }
 
 // lookup finds a projection by name; ErrUnknownProjection if there is none.
 func lookup(name string) (projection, error) {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/orderflow/orderflow/eventstore"
 )
 
 // Lag counts the events of a projection's streams that its checkpoint has not reached
@@ -16,31 +18,22 @@ func Lag(ctx context.Context, pool *pgxpool.Pool, name string) (int64, error) {
 	return events, err
 }
 
-// Behind is how far a projection is behind the store: the events its checkpoint has
-// not reached, and how long ago the oldest of them was recorded (0 when none). It
-// costs a scan of the events behind the checkpoint, so it is cheap exactly when the
-// projection is nearly caught up. Events of a transaction still in progress are not
-// counted: they are not visible.
+// Behind is how far a projection is behind the store: the events of its streams that
+// its checkpoint has not reached, and how long ago the oldest of them was recorded (0
+// when none). See eventstore.Behind, which measures any subscription the same way.
 func Behind(ctx context.Context, pool *pgxpool.Pool, name string) (events int64, age time.Duration, err error) {
 	p, err := lookup(name)
 	if err != nil {
 		return 0, 0, err
 	}
-	return behind(ctx, pool, p.name, p.category)
+	return behind(ctx, pool, p.name, p.filter())
 }
 
-// behind is Behind for any subscription of the streams of category.
-func behind(ctx context.Context, pool *pgxpool.Pool, subscription, category string) (events int64, age time.Duration, err error) {
-	// A subscription that never ran has no checkpoint row: everything is behind it.
-	var seconds float64
-	err = pool.QueryRow(ctx, `select count(*), coalesce(extract(epoch from now() - min(e.recorded_at)), 0)::float8
-		from events e
-		left join subscription_checkpoints c on c.subscription_name = $1
-		where e.category = $2 and (c.subscription_name is null
-			or (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position))`,
-		subscription, category).Scan(&events, &seconds)
+// behind is Behind for any subscription of the projection's streams (a rebuild's too).
+func behind(ctx context.Context, pool *pgxpool.Pool, subscription string, filter eventstore.Filter) (events int64, age time.Duration, err error) {
+	events, age, err = eventstore.Behind(ctx, pool, subscription, filter)
 	if err != nil {
 		return 0, 0, fmt.Errorf("projections: lag of %s: %w", subscription, err)
 	}
-	return events, time.Duration(seconds * float64(time.Second)), nil
+	return events, age, nil
 }

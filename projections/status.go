@@ -56,7 +56,7 @@ func StatusOf(ctx context.Context, store *eventstore.Store, name string) (Status
 	}
 	st := Status{Name: p.name, Checkpoint: sub.Checkpoint.String(), UpdatedAt: sub.UpdatedAt.UTC(),
 		Stopped: sub.Stopped, Skipped: sub.Skipped}
-	lag, age, err := behind(ctx, store.Pool(), p.name, p.category)
+	lag, age, err := behind(ctx, store.Pool(), p.name, p.filter())
 	if err != nil {
 		return Status{}, err
 	}
@@ -68,7 +68,7 @@ func StatusOf(ctx context.Context, store *eventstore.Store, name string) (Status
 		return Status{}, err
 	}
 	if !rebuilding.UpdatedAt.IsZero() {
-		lag, _, err := behind(ctx, store.Pool(), next, p.category)
+		lag, _, err := behind(ctx, store.Pool(), next, p.filter())
 		if err != nil {
 			return Status{}, err
 		}

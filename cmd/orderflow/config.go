@@ -26,9 +26,14 @@ type Config struct {
 	// from the API and unauthenticated: loopback by default, so only this host (in a
 	// container, only the container) reaches it. Empty turns it off.
 	AdminAddr string `env:"ADMIN_ADDR" envDefault:"127.0.0.1:9090"`
-	// MetricsAddr is where workers and the projector serve /metrics (the API serves
-	// its own on AdminAddr); empty turns it off.
+	// MetricsAddr is where workers and the projector serve /metrics, and the relay and
+	// the notifier /metrics, /readyz and /healthz (the API serves its own on
+	// AdminAddr); empty turns it off.
 	MetricsAddr string `env:"METRICS_ADDR"`
+	// NATSURL is the NATS server, with JetStream, that the relay publishes the public
+	// events to and the notifier consumes them from (docs/events.md); credentials go in
+	// it (nats://user:password@host:4222) when the server wants them.
+	NATSURL string `env:"NATS_URL" envDefault:"nats://127.0.0.1:4222"`
 	// RateLimit is how many requests a second one principal may make of one API
 	// process on average (0 turns the limit off), and RateBurst how many at once.
 	RateLimit float64 `env:"RATE_LIMIT" envDefault:"20"`

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -18,31 +19,34 @@ import (
 	"github.com/orderflow/orderflow/internal/devstack"
 	"github.com/orderflow/orderflow/internal/httpserve"
 	"github.com/orderflow/orderflow/internal/telemetry"
+	"github.com/orderflow/orderflow/notifier"
 )
 
 // devOptions are the dev stack's ports and where it keeps its files.
 type devOptions struct {
-	apiPort, adminPort, temporalPort, uiPort, postgresPort int
-	dir                                                    string
+	apiPort, adminPort, temporalPort, uiPort, postgresPort, natsPort int
+	dir                                                              string
 }
 
 func devCommand(cfg *Config) *cobra.Command {
-	o := devOptions{apiPort: 8080, adminPort: 9090, temporalPort: 7233, uiPort: 8233, postgresPort: 15432, dir: ".dev"}
+	o := devOptions{apiPort: 8080, adminPort: 9090, temporalPort: 7233, uiPort: 8233, postgresPort: 15432, natsPort: 14222, dir: ".dev"}
 	cmd := &cobra.Command{
 		Use:   "dev",
-		Short: "Run the whole stack on this machine: Temporal dev server and UI, PostgreSQL, workers, projector, API",
+		Short: "Run the whole stack on this machine: Temporal dev server and UI, PostgreSQL, NATS, workers, projector, relay, notifier, API",
 		Long: "Starts a Temporal dev server with its UI (bin/temporal, built by `make temporal`) with orderflow's " +
 			"search attributes; uses DATABASE_URL when it is set, or else makes a throwaway PostgreSQL cluster " +
-			"under --dir with the installed initdb and pg_ctl; migrates; runs the workers, the projector and " +
-			"the API in this process; prints the addresses of the API, of its admin listener (/metrics, /readyz) " +
-			"and of Temporal UI, and an admin token; and stops " +
+			"under --dir with the installed initdb and pg_ctl; uses NATS_URL when it is set, or else runs an " +
+			"embedded NATS server with JetStream (its streams under --dir); migrates; runs the workers, the projector, " +
+			"the relay (public events to NATS), the example notifier and the API in this process; prints the addresses " +
+			"of the API, of its admin listener (/metrics, /readyz), of Temporal UI and of NATS, and an admin token; and stops " +
 			"everything on Ctrl-C or SIGTERM. It runs in development mode: tokens are signed with TOKEN_SECRET " +
 			"when it is set, and with the published development secret otherwise (mint more with " +
 			"`orderflow token --dev-mode`).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, databaseSet := os.LookupEnv("DATABASE_URL")
-			return runDev(cmd, cfg, o, databaseSet || cmd.Flags().Changed("database-url"))
+			_, natsSet := os.LookupEnv("NATS_URL")
+			return runDev(cmd, cfg, o, databaseSet || cmd.Flags().Changed("database-url"), natsSet || cmd.Flags().Changed("nats-url"))
 		},
 	}
 	f := cmd.Flags()
@@ -53,11 +57,14 @@ func devCommand(cfg *Config) *cobra.Command {
 	f.IntVar(&o.uiPort, "ui-port", envInt("DEV_UI_PORT", o.uiPort), "Temporal UI port (DEV_UI_PORT)")
 	f.IntVar(&o.postgresPort, "postgres-port", envInt("DEV_POSTGRES_PORT", o.postgresPort),
 		"port of the throwaway PostgreSQL cluster, when DATABASE_URL is not set (DEV_POSTGRES_PORT)")
-	f.StringVar(&o.dir, "dir", o.dir, "where the dev stack keeps its cluster and logs")
+	f.IntVar(&o.natsPort, "nats-port", envInt("DEV_NATS_PORT", o.natsPort),
+		"port of the embedded NATS server, when NATS_URL is not set (DEV_NATS_PORT)")
+	f.StringVar(&o.dir, "dir", o.dir, "where the dev stack keeps its cluster, NATS streams and logs")
+	natsFlag(cmd, cfg)
 	return cmd
 }
 
-func runDev(cmd *cobra.Command, cfg *Config, o devOptions, databaseSet bool) error {
+func runDev(cmd *cobra.Command, cfg *Config, o devOptions, databaseSet, natsSet bool) error {
 	ctx := cmd.Context()
 	log, err := cfg.logger()
 	if err != nil {
@@ -114,6 +121,23 @@ func runDev(cmd *cobra.Command, cfg *Config, o devOptions, databaseSet bool) err
 		cfg.DatabaseURL = pg.URL
 	}
 
+	if !natsSet {
+		if err := devstack.CheckFree("NATS", addr(o.natsPort), "choose another with --nats-port, or set NATS_URL"); err != nil {
+			return err
+		}
+		dir, err := filepath.Abs(filepath.Join(o.dir, "nats"))
+		if err != nil {
+			return err
+		}
+		log.Info("starting an embedded NATS server with JetStream", "dir", dir)
+		broker, err := devstack.StartNATS(dir, o.natsPort)
+		if err != nil {
+			return err
+		}
+		defer broker.Stop()
+		cfg.NATSURL = broker.URL
+	}
+
 	limits, err := cfg.apiLimits()
 	if err != nil {
 		return err
@@ -133,6 +157,15 @@ func runDev(cmd *cobra.Command, cfg *Config, o devOptions, databaseSet bool) err
 	if err != nil {
 		return err
 	}
+	// The notifier's own tables, in the dev stack's database.
+	if err := notifier.Migrate(ctx, s.Pool); err != nil {
+		return fmt.Errorf("migrate the notifier: %w", err)
+	}
+	nc, err := connectNATS(cfg, "orderflow-dev", s.Logger)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
 
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
@@ -148,13 +181,20 @@ func runDev(cmd *cobra.Command, cfg *Config, o devOptions, databaseSet bool) err
 	run("projector", func(ctx context.Context) error {
 		return s.RunProjector(ctx, telemetry.NewProjectorMetrics(s.Telemetry.Registry))
 	})
+	run("relay", func(ctx context.Context) error {
+		return runRelay(ctx, s.Store.Events, s.Pool, nc, telemetry.NewRelayMetrics(s.Telemetry.Registry), s.Logger)
+	})
+	run("notifier", func(ctx context.Context) error {
+		return runNotifier(ctx, s.Pool, nc, telemetry.NewNotifierMetrics(s.Telemetry.Registry), s.Logger)
+	})
 	for _, l := range []struct {
 		name    string
 		port    int
 		handler http.Handler
 	}{
 		{"api", o.apiPort, s.Telemetry.HTTP(s.APIHandler(s.Telemetry.Registry), "orderflow-api")},
-		// One process: the admin listener's /metrics shows the workers' and the projector's too.
+		// One process: the admin listener's /metrics shows the workers', the projector's,
+		// the relay's and the notifier's too.
 		{"admin", o.adminPort, s.AdminHandler(s.Telemetry.Registry)},
 	} {
 		listener, err := net.Listen("tcp", addr(l.port))
@@ -179,6 +219,7 @@ func runDev(cmd *cobra.Command, cfg *Config, o devOptions, databaseSet bool) err
 		fmt.Fprintf(out, "API: http://%s\n", addr(o.apiPort))
 		fmt.Fprintf(out, "Admin: http://%s\n", addr(o.adminPort))
 		fmt.Fprintf(out, "Temporal UI: %s\n", temporal.UI)
+		fmt.Fprintf(out, "NATS: %s\n", redactedURL(cfg.NATSURL))
 		fmt.Fprintf(out, "Token: %s\n", token)
 		fmt.Fprintln(out, "Ctrl-C stops everything.")
 	}
@@ -197,4 +238,13 @@ func envInt(name string, def int) int {
 		return v
 	}
 	return def
+}
+
+// redactedURL is u with any password masked, for printing.
+func redactedURL(u string) string {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	return parsed.Redacted()
 }

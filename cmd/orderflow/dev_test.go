@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +17,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/orderflow/orderflow/integration"
 	"github.com/orderflow/orderflow/internal/devstack"
+	"github.com/orderflow/orderflow/internal/natstest"
+	"github.com/orderflow/orderflow/internal/pgtest"
+	"github.com/orderflow/orderflow/notifier"
 )
 
 // `orderflow dev` as a user runs it: it prints the API, admin, Temporal UI and token
@@ -34,14 +39,14 @@ func TestDevStackStartsAndStopsCleanly(t *testing.T) {
 	require.NoError(t, build.Run())
 
 	ports := map[string]int{}
-	for _, name := range []string{"api", "admin", "temporal", "ui", "postgres"} {
+	for _, name := range []string{"api", "admin", "temporal", "ui", "postgres", "nats"} {
 		ports[name], err = devstack.FreePort()
 		require.NoError(t, err)
 	}
 	cmd := exec.Command(bin, "dev", "--dir", filepath.Join(dir, "dev"),
 		"--api-port", strconv.Itoa(ports["api"]), "--admin-port", strconv.Itoa(ports["admin"]), "--temporal-port", strconv.Itoa(ports["temporal"]),
-		"--ui-port", strconv.Itoa(ports["ui"]), "--postgres-port", strconv.Itoa(ports["postgres"]))
-	cmd.Env = append(withoutDatabaseURL(os.Environ()), "ORDERFLOW_TEMPORAL_BIN="+cli)
+		"--ui-port", strconv.Itoa(ports["ui"]), "--postgres-port", strconv.Itoa(ports["postgres"]), "--nats-port", strconv.Itoa(ports["nats"]))
+	cmd.Env = append(withoutStackURLs(os.Environ()), "ORDERFLOW_TEMPORAL_BIN="+cli)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	cmd.Stderr = os.Stderr
@@ -50,7 +55,7 @@ func TestDevStackStartsAndStopsCleanly(t *testing.T) {
 
 	lines := map[string]string{}
 	scanner := bufio.NewScanner(stdout)
-	for len(lines) < 4 && scanner.Scan() {
+	for len(lines) < 5 && scanner.Scan() {
 		if key, value, ok := strings.Cut(scanner.Text(), ": "); ok {
 			lines[key] = value
 		}
@@ -58,6 +63,7 @@ func TestDevStackStartsAndStopsCleanly(t *testing.T) {
 	require.Equal(t, "http://127.0.0.1:"+strconv.Itoa(ports["api"]), lines["API"])
 	require.Equal(t, "http://127.0.0.1:"+strconv.Itoa(ports["admin"]), lines["Admin"])
 	require.Equal(t, "http://127.0.0.1:"+strconv.Itoa(ports["ui"]), lines["Temporal UI"])
+	require.Equal(t, "nats://127.0.0.1:"+strconv.Itoa(ports["nats"]), lines["NATS"])
 	require.NotEmpty(t, lines["Token"])
 
 	requireOK(t, lines["Admin"]+"/readyz", "")
@@ -66,6 +72,13 @@ func TestDevStackStartsAndStopsCleanly(t *testing.T) {
 	requireStatus(t, lines["API"]+"/metrics", "", http.StatusNotFound)
 	requireOK(t, lines["API"]+"/v1/consumers/"+"00000000-0000-4000-8000-000000000000"+"/orders", lines["Token"])
 	requireOK(t, lines["Temporal UI"], "")
+	// The embedded NATS server has JetStream, and the relay made its stream at start;
+	// the notifier's consumer is on it.
+	_, js := natstest.Connect(t, lines["NATS"])
+	require.Eventually(t, func() bool {
+		_, err := js.Consumer(context.Background(), integration.DefaultStream, notifier.DefaultDurable)
+		return err == nil
+	}, 30*time.Second, 100*time.Millisecond, "the relay's stream and the notifier's consumer")
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	done := make(chan error, 1)
@@ -101,10 +114,10 @@ func requireStatus(t *testing.T, url, token string, status int) {
 	require.Equal(t, status, resp.StatusCode, url)
 }
 
-func withoutDatabaseURL(env []string) []string {
+func withoutStackURLs(env []string) []string {
 	out := env[:0:0]
 	for _, kv := range env {
-		if !strings.HasPrefix(kv, "DATABASE_URL=") {
+		if !strings.HasPrefix(kv, "DATABASE_URL=") && !strings.HasPrefix(kv, "NATS_URL=") {
 			out = append(out, kv)
 		}
 	}
@@ -129,12 +142,18 @@ func TestDevStackKilledLeavesNoTemporalServer(t *testing.T) {
 	require.NoError(t, err)
 	adminPort, err := devstack.FreePort()
 	require.NoError(t, err)
+	natsPort, err := devstack.FreePort()
+	require.NoError(t, err)
 
-	// DATABASE_URL points at the test database, so no cluster is made: only Temporal.
+	// DATABASE_URL points at a schema of its own in the test database, so no cluster is
+	// made: only Temporal (and NATS, in the process). Not the database's public schema,
+	// which other checkouts' tests on this machine may have migrated further.
+	schema := pgtest.NewSchema(t)
 	cmd := exec.Command(bin, "dev", "--dir", filepath.Join(dir, "dev"), "--api-port", strconv.Itoa(apiPort), "--admin-port", strconv.Itoa(adminPort),
-		"--temporal-port", strconv.Itoa(temporalPort), "--ui-port", strconv.Itoa(uiPort))
-	cmd.Env = append(withoutDatabaseURL(os.Environ()), "ORDERFLOW_TEMPORAL_BIN="+cli,
-		"DATABASE_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
+		"--temporal-port", strconv.Itoa(temporalPort), "--ui-port", strconv.Itoa(uiPort), "--nats-port", strconv.Itoa(natsPort))
+	cmd.Env = append(withoutStackURLs(os.Environ()), "ORDERFLOW_TEMPORAL_BIN="+cli,
+		"DATABASE_URL="+withSearchPath(t, pgtest.URL(), schema.Name))
+	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
@@ -148,4 +167,14 @@ func TestDevStackKilledLeavesNoTemporalServer(t *testing.T) {
 	_ = cmd.Wait()
 	require.Eventually(t, func() bool { return devstack.CheckFree("Temporal", temporalAddr, "") == nil },
 		30*time.Second, 100*time.Millisecond, "the Temporal server outlived the killed dev stack")
+}
+
+// withSearchPath is the connection string u with its sessions in schema.
+func withSearchPath(t *testing.T, u, schema string) string {
+	parsed, err := url.Parse(u)
+	require.NoError(t, err)
+	q := parsed.Query()
+	q.Set("search_path", schema)
+	parsed.RawQuery = q.Encode()
+	return parsed.String()
 }

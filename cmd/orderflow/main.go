@@ -1,4 +1,4 @@
-// Command orderflow runs every part of orderflow: `orderflow api|worker|projector|
+// Command orderflow runs every part of orderflow: `orderflow api|worker|projector|relay|notifier|
 // migrate|token|projections rebuild|orders resolve|verify|load`. Each flag mirrors an environment variable
 // (listed in its help), so the same binary is configured the same way by hand, by
 // `make dev` and by docker-compose.
@@ -41,6 +41,6 @@ func rootCommand() *cobra.Command {
 		"development mode: accept the development token secret, and sign with it when TOKEN_SECRET is unset; never in production (ORDERFLOW_DEV_MODE)")
 	root.AddCommand(apiCommand(&cfg), workerCommand(&cfg), projectorCommand(&cfg), projectionsCommand(&cfg),
 		migrateCommand(&cfg), tokenCommand(&cfg), devCommand(&cfg), demoCommand(&cfg), ordersCommand(&cfg),
-		verifyCommand(&cfg), loadCommand(&cfg))
+		verifyCommand(&cfg), loadCommand(&cfg), relayCommand(&cfg), notifierCommand(&cfg))
 	return root
 }

@@ -114,3 +114,45 @@ func TestHTTPRequestsAreSpansWhenTracing(t *testing.T) {
 	require.Len(t, spans.GetSpans(), 1)
 	require.Equal(t, trace.SpanKindServer, spans.GetSpans()[0].SpanKind)
 }
+
+// The relay's lag gauges report what behind measures; its counters what it published
+// and how often a batch failed.
+func TestRelayMetrics(t *testing.T) {
+	tel, err := telemetry.Setup(context.Background(), "test", "")
+	require.NoError(t, err)
+	m := telemetry.NewRelayMetrics(tel.Registry)
+	m.Published(7, 2)
+	m.PublishFailed(nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		m.SampleLag(ctx, time.Hour, slog.Default(), func(context.Context) (int64, time.Duration, error) {
+			return 12, 3 * time.Second, nil
+		})
+		close(done)
+	}()
+	require.Eventually(t, func() bool {
+		families, err := tel.Registry.Gather()
+		require.NoError(t, err)
+		for _, f := range families {
+			if f.GetName() == "orderflow_relay_lag_events" {
+				return f.GetMetric()[0].GetGauge().GetValue() == 12
+			}
+		}
+		return false
+	}, 5*time.Second, 10*time.Millisecond)
+	cancel()
+	<-done
+	values := map[string]float64{}
+	families, err := tel.Registry.Gather()
+	require.NoError(t, err)
+	for _, f := range families {
+		for _, metric := range f.GetMetric() {
+			values[f.GetName()] = metric.GetCounter().GetValue() + metric.GetGauge().GetValue()
+		}
+	}
+	require.Equal(t, 7.0, values["orderflow_relay_messages_published_total"])
+	require.Equal(t, 2.0, values["orderflow_relay_messages_duplicate_total"])
+	require.Equal(t, 1.0, values["orderflow_relay_publish_errors_total"])
+	require.Equal(t, 3.0, values["orderflow_relay_lag_seconds"])
+}
