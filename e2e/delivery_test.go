@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
@@ -67,7 +66,7 @@ func TestDeliveryThroughTheAPI(t *testing.T) {
 	id := placed.ID
 	waitFor := func(status string) {
 		t.Helper()
-		_, err := admin.WaitForOrder(ctx, id, 30*time.Second, func(o apiclient.Order) bool { return o.Status == status })
+		_, err := admin.WaitForOrder(ctx, id, demo.Timeout, func(o apiclient.Order) bool { return o.Status == status })
 		require.NoError(t, err)
 	}
 	trail := func() []string {

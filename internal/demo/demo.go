@@ -1,6 +1,7 @@
 // Package demo places orders that walk every path of the sagas through the HTTP API:
-// approved, picked up and delivered, each rejection, cancels and a revision. `orderflow demo`
-// prints the outcomes; the end-to-end tests run the same scenarios and check them.
+// approved, picked up and delivered, each rejection, cancels and a revision.
+// `orderflow demo` prints the outcomes; the end-to-end tests run the same scenarios and
+// check them.
 package demo
 
 import (
