@@ -126,6 +126,12 @@ func (a *Orders) ShipOrder(ctx context.Context, in OrderChangeInput) error {
 	return a.change(ctx, in.Meta, in.OrderID, order.Ship)
 }
 
+// DeliverOrder records that the consumer has the food: OrderDelivered, the order's
+// last event.
+func (a *Orders) DeliverOrder(ctx context.Context, in OrderChangeInput) error {
+	return a.change(ctx, in.Meta, in.OrderID, order.Deliver)
+}
+
 func (a *Orders) change(ctx context.Context, m Meta, id uuid.UUID, decide func(order.State) ([]event.Event, error)) error {
 	_, err := execute(ctx, a.Store, m, id, aggregate.Command[order.State]{
 		Stream: order.StreamName(id), Apply: (*order.State).Apply, Decide: decide,

@@ -23,10 +23,14 @@ const (
 	RoleAdmin      Role = "admin"
 	RoleConsumer   Role = "consumer"
 	RoleRestaurant Role = "restaurant"
+	// RoleCourier reports deliveries. Couriers are not assigned to orders (dispatch is
+	// not orderflow's), so a courier may report any order's delivery and reads none.
+	RoleCourier Role = "courier"
 )
 
 // Principal is the authenticated caller. Consumers act on their own orders only,
-// restaurants on their own tickets only; admins on everything.
+// restaurants on their own tickets only, couriers only report deliveries; admins act
+// on everything.
 type Principal struct {
 	Subject      string
 	Role         Role
@@ -215,7 +219,7 @@ func (p Principal) valid() error {
 		return errors.New("a consumer principal needs a consumer id")
 	case p.Role == RoleRestaurant && p.RestaurantID == uuid.Nil:
 		return errors.New("a restaurant principal needs a restaurant id")
-	case p.Role != RoleAdmin && p.Role != RoleConsumer && p.Role != RoleRestaurant:
+	case p.Role != RoleAdmin && p.Role != RoleConsumer && p.Role != RoleRestaurant && p.Role != RoleCourier:
 		return fmt.Errorf("unknown role %q", p.Role)
 	}
 	return validSubject(p.Subject)

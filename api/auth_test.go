@@ -31,6 +31,7 @@ func everyRoute() []request {
 		{Method: http.MethodGet, Path: "/v1/orders/" + id + "/events"},
 		{Method: http.MethodPost, Path: "/v1/orders/" + id + "/cancel"},
 		{Method: http.MethodPost, Path: "/v1/orders/" + id + "/revise", Body: map[string]any{"items": []any{}}},
+		{Method: http.MethodPost, Path: "/v1/orders/" + id + "/delivered"},
 		{Method: http.MethodPost, Path: "/v1/tickets/" + id + "/accept"},
 		{Method: http.MethodPost, Path: "/v1/tickets/" + id + "/reject"},
 		{Method: http.MethodPost, Path: "/v1/tickets/" + id + "/preparing"},
@@ -186,7 +187,7 @@ func TestSubjectWithControlCharactersIsUnauthenticated(t *testing.T) {
 func TestTokensRoundTrip(t *testing.T) {
 	t.Parallel()
 	tokens := api.Tokens{Secret: []byte("0123456789abcdef0123456789abcdef"), Issuer: "orderflow-test"}
-	for _, p := range []api.Principal{adminPrincipal(), consumerPrincipal(uuid.New()), restaurantPrincipal(uuid.New())} {
+	for _, p := range []api.Principal{adminPrincipal(), consumerPrincipal(uuid.New()), restaurantPrincipal(uuid.New()), courierPrincipal()} {
 		tok, err := tokens.Issue(p, time.Minute, time.Now())
 		require.NoError(t, err)
 		got, err := tokens.Verify(tok)
@@ -308,4 +309,38 @@ func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
 	rec := h.serve(request{Method: http.MethodGet, Path: "/v1/consumers/" + uuid.NewString() + "/orders",
 		Header: map[string]string{"Authorization": "Basic " + h.admin()}})
 	requireProblem(t, rec, http.StatusUnauthorized, "unauthenticated")
+}
+
+// A courier reports deliveries and does nothing else: every other route refuses its
+// token, on the real consumer, restaurant, order and ticket (403 for what the role may
+// never do, 404 for what it may not see, as for anyone else's), and nothing is
+// written nor sent to Temporal.
+func TestACourierOnlyReportsDeliveries(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	consumerID, restaurantID := h.newConsumer(), h.newRestaurant()
+	orderID := h.approvedOrder(consumerID, restaurantID)
+	ids := map[string]string{"consumers": consumerID.String(), "restaurants": restaurantID.String(),
+		"orders": orderID.String(), "tickets": orderID.String()}
+	for _, r := range everyRoute() {
+		if strings.HasSuffix(r.Path, "/delivered") {
+			continue
+		}
+		// /v1/<collection>/<id>/...: the fixture's own id in place of the random one.
+		parts := strings.Split(r.Path, "/")
+		if len(parts) > 3 {
+			parts[3] = ids[parts[2]]
+		}
+		r.Path, r.Token = strings.Join(parts, "/"), h.asCourier()
+		if r.Path == "/v1/orders" {
+			r.Body = orderBody(consumerID, restaurantID)
+		}
+		t.Run(r.Method+" "+r.Path, func(t *testing.T) {
+			h.nothingWritten(func() {
+				rec := h.serve(r)
+				require.Contains(t, []int{http.StatusForbidden, http.StatusNotFound}, rec.Code, "body: %s", rec.Body.String())
+				require.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
+			})
+		})
+	}
 }

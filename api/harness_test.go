@@ -167,7 +167,11 @@ func restaurantPrincipal(id uuid.UUID) api.Principal {
 	return api.Principal{Subject: "r-" + id.String()[:8], Role: api.RoleRestaurant, RestaurantID: id}
 }
 
+// courierPrincipal is a courier: no consumer or restaurant id, only a subject.
+func courierPrincipal() api.Principal { return api.Principal{Subject: "k-17", Role: api.RoleCourier} }
+
 func (h *harness) admin() string                    { return h.token(adminPrincipal()) }
+func (h *harness) asCourier() string                { return h.token(courierPrincipal()) }
 func (h *harness) asConsumer(id uuid.UUID) string   { return h.token(consumerPrincipal(id)) }
 func (h *harness) asRestaurant(id uuid.UUID) string { return h.token(restaurantPrincipal(id)) }
 

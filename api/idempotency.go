@@ -147,7 +147,7 @@ func IdempotencyKey(c *gin.Context) string { return c.GetHeader(idempotencyHeade
 // idempotencyScope is whose keys a request's keys are: the principal's stable identity,
 // not its token's subject. A consumer is its consumer id and a restaurant its restaurant
 // id, whatever tokens they are issued (a consumer's phone and laptop share keys, two
-// consumers never do); an admin is its subject.
+// consumers never do); an admin or a courier is its subject.
 func idempotencyScope(p Principal) string {
 	switch p.Role {
 	case RoleConsumer:

@@ -61,7 +61,7 @@ func (l Limits) withDefaults() Limits {
 
 // limitKey is whose budget a request spends: the consumer's or the restaurant's
 // (every token of one consumer shares one budget, whatever its subject), or the
-// admin's subject.
+// admin's or courier's subject.
 func limitKey(p Principal) string {
 	switch p.Role {
 	case RoleConsumer:

@@ -24,6 +24,7 @@ type OrderCommands interface {
 	Place(ctx context.Context, actor string, cmd app.PlaceOrder) (app.Placed, error)
 	Cancel(ctx context.Context, actor string, id uuid.UUID, reason string) error
 	Revise(ctx context.Context, actor string, id uuid.UUID, items []order.LineChange) error
+	Deliver(ctx context.Context, actor string, id uuid.UUID) error
 	Get(ctx context.Context, id uuid.UUID) (order.State, int64, error)
 	// Owner says whose order id is, also before its saga has written it.
 	Owner(ctx context.Context, id uuid.UUID) (app.Owner, error)
@@ -43,6 +44,7 @@ func (h orders) routes(v1 *gin.RouterGroup) {
 	v1.GET("/orders/:id/events", h.events)
 	v1.POST("/orders/:id/cancel", h.cancel)
 	v1.POST("/orders/:id/revise", h.revise)
+	v1.POST("/orders/:id/delivered", h.delivered)
 	v1.GET("/consumers/:id/orders", h.history)
 }
 
@@ -191,6 +193,29 @@ func (h orders) change(c *gin.Context, request string, send func(actor string, i
 		return
 	}
 	c.JSON(http.StatusAccepted, changeAccepted{ID: s.ID, WorkflowID: workflows.OrderWorkflowID(s.ID), Request: request})
+}
+
+// delivered hands the courier's report that the consumer has the food to the order's
+// workflow and answers 202 once the workflow has taken it. Only a courier (or an
+// admin) reports a delivery, of any order: couriers are not assigned to orders here.
+// No body is read.
+func (h orders) delivered(c *gin.Context) {
+	p := principal(c)
+	if p.Role != RoleCourier && p.Role != RoleAdmin {
+		abort(c, errForbidden("only a courier reports a delivery"))
+		return
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	correlate(c, id)
+	if err := h.commands.Deliver(withUpdateID(c), p.String(), id); err != nil {
+		abort(c, err)
+		return
+	}
+	c.JSON(http.StatusAccepted, changeAccepted{ID: id, WorkflowID: workflows.OrderWorkflowID(id), Request: "deliver"})
 }
 
 type eventResponse struct {

@@ -67,7 +67,7 @@ func (h tickets) kitchenOf(c *gin.Context) (kitchen.State, bool) {
 		return kitchen.State{}, false
 	}
 	p := principal(c)
-	if p.Role == RoleConsumer {
+	if p.Role != RoleRestaurant && p.Role != RoleAdmin {
 		abort(c, errForbidden("only restaurants act on tickets"))
 		return kitchen.State{}, false
 	}

@@ -256,6 +256,7 @@ func TestTicketActionRefusals(t *testing.T) {
 		tests = append(tests,
 			refusal{a + " by another restaurant", f.path(a), h.asRestaurant(other), 404, "ticket-not-found", domain.CodeTicketNotFound},
 			refusal{a + " by a consumer", f.path(a), h.asConsumer(f.consumerID), 403, "forbidden", ""},
+			refusal{a + " by a courier", f.path(a), h.asCourier(), 403, "forbidden", ""},
 			refusal{a + " an unknown ticket", unknown + a, h.asRestaurant(f.restaurantID), 404, "ticket-not-found", domain.CodeTicketNotFound},
 			refusal{a + " an invalid uuid", "/v1/tickets/ticket-1/" + a, h.asRestaurant(f.restaurantID), 400, "malformed-request", ""},
 		)

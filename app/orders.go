@@ -118,6 +118,12 @@ func (h Orders) Revise(ctx context.Context, actor string, id uuid.UUID, items []
 	return h.update(ctx, id, workflows.UpdateRevise, workflows.ReviseRequest{User: actor, Items: items})
 }
 
+// Deliver tells the order's workflow that the courier handed the food to the
+// consumer: the workflow records the delivery (once the order has shipped) and ends.
+func (h Orders) Deliver(ctx context.Context, actor string, id uuid.UUID) error {
+	return h.update(ctx, id, workflows.UpdateDeliver, workflows.DeliverRequest{User: actor})
+}
+
 // Get returns the order as its stream has it now (the write side), for checks that
 // must not wait for the read model, such as who owns it.
 func (h Orders) Get(ctx context.Context, id uuid.UUID) (order.State, int64, error) {

@@ -40,20 +40,22 @@ func TestEveryPathOnADevServer(t *testing.T) {
 		drive func(h *histories, in workflows.PlaceOrder, run client.WorkflowRun)
 		want  order.Status
 	}{
-		{"approved_then_shipped", 10_000, true, func(h *histories, in workflows.PlaceOrder, _ client.WorkflowRun) {
+		{"approved_then_delivered", 10_000, true, func(h *histories, in workflows.PlaceOrder, _ client.WorkflowRun) {
 			h.await(in, order.StatusApproved)
 			h.pickUp(in)
-		}, order.StatusShipped},
+			h.await(in, order.StatusShipped)
+			h.deliver(in)
+		}, order.StatusDelivered},
 		{"rejected_consumer_not_found", -1, true, nil, order.StatusRejected},
 		{"rejected_consumer_suspended", 0, true, nil, order.StatusRejected},
 		{"rejected_insufficient_credit", 100, true, nil, order.StatusRejected},
 		{"rejected_by_the_restaurant", 10_000, false, func(h *histories, in workflows.PlaceOrder, _ client.WorkflowRun) {
-			h.awaitWaiting(in)
+			h.awaitWaiting(in, "restaurant acceptance")
 			h.update(in, workflows.UpdateDecideTicket, workflows.TicketDecision{User: "restaurant:r1", Reason: "closing early"})
 		}, order.StatusRejected},
 		{"rejected_restaurant_timeout", 10_000, false, nil, order.StatusRejected},
 		{"canceled_while_pending", 10_000, false, func(h *histories, in workflows.PlaceOrder, _ client.WorkflowRun) {
-			h.awaitWaiting(in)
+			h.awaitWaiting(in, "restaurant acceptance")
 			h.update(in, workflows.UpdateCancel, workflows.CancelRequest{User: in.User, Reason: "changed my mind"})
 		}, order.StatusCanceled},
 		{"canceled_after_approval", 10_000, true, func(h *histories, in workflows.PlaceOrder, _ client.WorkflowRun) {
@@ -64,29 +66,44 @@ func TestEveryPathOnADevServer(t *testing.T) {
 			h.await(in, order.StatusApproved)
 			h.kitchenDoes(in, kitchen.StartPreparing, kitchen.MarkReady, kitchen.PickUp) // not yet told
 			h.update(in, workflows.UpdateCancel, workflows.CancelRequest{User: in.User})
-		}, order.StatusShipped},
-		{"revised_then_shipped", 10_000, true, func(h *histories, in workflows.PlaceOrder, _ client.WorkflowRun) {
+			h.await(in, order.StatusShipped)
+			h.deliver(in)
+		}, order.StatusDelivered},
+		{"revised_then_delivered", 10_000, true, func(h *histories, in workflows.PlaceOrder, _ client.WorkflowRun) {
 			h.await(in, order.StatusApproved)
 			h.update(in, workflows.UpdateRevise, workflows.ReviseRequest{User: in.User,
 				Items: []order.LineChange{{MenuItemID: "pho", Quantity: 3}}})
 			h.await(in, order.StatusApproved)
 			h.pickUp(in)
-		}, order.StatusShipped},
-		{"revise_declined_then_shipped", 3_000, true, func(h *histories, in workflows.PlaceOrder, _ client.WorkflowRun) {
+			h.await(in, order.StatusShipped)
+			h.deliver(in)
+		}, order.StatusDelivered},
+		{"revise_declined_then_delivered", 3_000, true, func(h *histories, in workflows.PlaceOrder, _ client.WorkflowRun) {
 			h.await(in, order.StatusApproved)
 			h.update(in, workflows.UpdateRevise, workflows.ReviseRequest{User: in.User,
 				Items: []order.LineChange{{MenuItemID: "pho", Quantity: 5}}})
 			h.await(in, order.StatusApproved)
 			h.pickUp(in)
-		}, order.StatusShipped},
+			h.await(in, order.StatusShipped)
+			h.deliver(in)
+		}, order.StatusDelivered},
 		{"workflow_canceled_while_waiting", 10_000, false, func(h *histories, in workflows.PlaceOrder, run client.WorkflowRun) {
-			h.awaitWaiting(in)
+			h.awaitWaiting(in, "restaurant acceptance")
 			require.NoError(t, h.c.CancelWorkflow(context.Background(), run.GetID(), ""))
 		}, order.StatusCanceled},
 		{"workflow_canceled_after_approval", 10_000, true, func(h *histories, in workflows.PlaceOrder, run client.WorkflowRun) {
 			h.await(in, order.StatusApproved)
 			require.NoError(t, h.c.CancelWorkflow(context.Background(), run.GetID(), ""))
 		}, order.StatusCanceled},
+		// Canceled from Temporal once the food has left: nothing to cancel, and the
+		// workflow still records the delivery.
+		{"workflow_canceled_after_pickup", 10_000, true, func(h *histories, in workflows.PlaceOrder, run client.WorkflowRun) {
+			h.await(in, order.StatusApproved)
+			h.pickUp(in)
+			h.awaitWaiting(in, "delivery")
+			require.NoError(t, h.c.CancelWorkflow(context.Background(), run.GetID(), ""))
+			h.deliver(in)
+		}, order.StatusDelivered},
 	} {
 		t.Run(p.name, func(t *testing.T) {
 			in := newOrder(t, h.store, max(p.limit, 0))
@@ -190,11 +207,12 @@ func (h *histories) await(in workflows.PlaceOrder, want order.Status) {
 	requireStatus(h.t, h.c, in, want)
 }
 
-func (h *histories) awaitWaiting(in workflows.PlaceOrder) {
+// awaitWaiting waits until the order's workflow says it waits for what.
+func (h *histories) awaitWaiting(in workflows.PlaceOrder, what string) {
 	h.t.Helper()
 	require.Eventually(h.t, func() bool {
 		p, ok := h.progress(in)
-		return ok && p.Waiting == "restaurant acceptance"
+		return ok && p.Waiting == what
 	}, 30*time.Second, 50*time.Millisecond)
 }
 
@@ -238,6 +256,12 @@ func (h *histories) pickUp(in workflows.PlaceOrder) {
 	h.kitchenDoes(in, kitchen.StartPreparing, kitchen.MarkReady, kitchen.PickUp)
 	require.NoError(h.t, h.c.SignalWorkflow(context.Background(), workflows.OrderWorkflowID(in.Order.OrderID), "",
 		workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"}))
+}
+
+// deliver is the courier reporting the delivery, as the API's delivered route does.
+func (h *histories) deliver(in workflows.PlaceOrder) {
+	h.t.Helper()
+	h.update(in, workflows.UpdateDeliver, workflows.DeliverRequest{User: "courier:k1"})
 }
 
 // record writes the histories of the order's workflow and its change sagas to

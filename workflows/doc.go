@@ -3,7 +3,8 @@
 // Order (workflow id order-<orderId>) is the order's one workflow for its whole
 // life: it runs the CreateOrder saga, and once the order is approved it serves the
 // consumer's cancel and revise requests (each a child saga, CancelOrder and
-// ReviseOrder) until the food is picked up or the order ends. Keeping one workflow
+// ReviseOrder) until the food is picked up, then waits for the courier's delivery
+// report, records it and ends (or ends earlier with the order). Keeping one workflow
 // per order makes it the semantic lock (one change at a time, refused synchronously
 // by update validators) and keeps its OrderStatus search attribute current.
 //

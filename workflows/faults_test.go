@@ -82,10 +82,16 @@ const afterCompensation = 300 * time.Millisecond
 // errLost is a step's result lost on the way back (the worker died after the commit).
 var errLost = errors.New("the worker died before reporting the result")
 
+// pickUpAndDeliver is the kitchen handing the food over, then the courier's delivery.
+func pickUpAndDeliver(s *stack) {
+	s.at(time.Hour, s.pickUp)
+	s.at(2*time.Hour, s.deliver)
+}
+
 // The workflow is canceled from Temporal while a step's activity runs, and the
 // step's write lands after a pause in which a saga that did not wait for its step
 // would have compensated. The saga learns the step's outcome first: the order ends
-// canceled with nothing held, or shipped when the food had left.
+// canceled with nothing held, or delivered when the food had left.
 func TestWorkflowCanceledMidStep(t *testing.T) {
 	revise := func(s *stack) {
 		s.at(time.Hour, func() { s.update(workflows.UpdateRevise, reviseTo(2)()) })
@@ -104,8 +110,10 @@ func TestWorkflowCanceledMidStep(t *testing.T) {
 			s.at(time.Hour, func() { s.update(workflows.UpdateCancel, workflows.CancelRequest{User: "consumer:c1"}) })
 		}, order.StatusCanceled},
 		{"ProposeRevision", revise, order.StatusCanceled},
-		// Food that left cannot be canceled: the order ships and keeps its hold.
-		{"ShipOrder", func(s *stack) { s.at(time.Hour, s.pickUp) }, order.StatusShipped},
+		// Food that left cannot be canceled: the order ships, keeps its hold and is
+		// delivered.
+		{"ShipOrder", pickUpAndDeliver, order.StatusDelivered},
+		{"DeliverOrder", pickUpAndDeliver, order.StatusDelivered},
 	} {
 		t.Run(tc.step, func(t *testing.T) {
 			s := newStack(t, 10_000, true)
@@ -136,10 +144,10 @@ func TestAcceptanceRetriedAfterTheKitchenStartedCooking(t *testing.T) {
 		}
 		return err
 	})
-	s.at(time.Hour, s.pickUp)
+	pickUpAndDeliver(s)
 	s.run()
 	s.requireInvariants()
-	require.Equal(t, order.StatusShipped, s.orderState().Status)
+	require.Equal(t, order.StatusDelivered, s.orderState().Status)
 }
 
 // A declined authorization whose result is lost is declined again on retry, even when
@@ -197,9 +205,10 @@ func TestDeclinedRevisionWhileTheKitchenStartsCooking(t *testing.T) {
 		s.kitchenDoes(kitchen.MarkReady, kitchen.PickUp)
 		s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"})
 	})
+	s.at(3*time.Hour, s.deliver)
 	s.run()
 	o := s.requireInvariants()
-	require.Equal(t, order.StatusShipped, o.State.Status)
+	require.Equal(t, order.StatusDelivered, o.State.Status)
 	require.Equal(t, 2, o.Ticket.Lines[0].Quantity)
 	require.Equal(t, domain.CodeInsufficientCredit, o.State.LastRefusal.Reason)
 }
@@ -231,6 +240,7 @@ func TestLoweredHoldIsNeverRaisedBack(t *testing.T) {
 			Items: []order.LineChange{{MenuItemID: "tiramisu", Quantity: 0}}})
 	})
 	s.at(2*time.Hour, s.pickUp)
+	s.at(3*time.Hour, s.deliver)
 	s.run()
 	o := s.requireInvariants()
 	require.Equal(t, int64(1_800), o.State.Total.Cents)
@@ -252,10 +262,10 @@ func TestCancelTakenWhileThePickupIsRecorded(t *testing.T) {
 		})
 		return run()
 	})
-	s.at(time.Hour, s.pickUp)
+	pickUpAndDeliver(s)
 	s.run()
 	o := s.requireInvariants()
-	require.Equal(t, order.StatusShipped, o.State.Status)
+	require.Equal(t, order.StatusDelivered, o.State.Status)
 	if !refused {
 		require.NotNil(t, o.State.LastRefusal, "a cancel accepted and then dropped")
 		require.Equal(t, "cancel", o.State.LastRefusal.Change)
@@ -281,10 +291,10 @@ func TestReviseTakenDuringASlowApproval(t *testing.T) {
 		}
 		return run()
 	})
-	s.at(time.Hour, s.pickUp)
+	pickUpAndDeliver(s)
 	s.run()
 	o := s.requireInvariants()
-	require.Equal(t, order.StatusShipped, o.State.Status)
+	require.Equal(t, order.StatusDelivered, o.State.Status)
 	require.Equal(t, int64(2*900+2*550), o.State.Total.Cents)
 }
 
@@ -306,6 +316,7 @@ func TestPickupArrivingAsAChangeEndsIsNotLostToContinueAsNew(t *testing.T) {
 		s.update(workflows.UpdateRevise, workflows.ReviseRequest{User: "consumer:c1",
 			Items: []order.LineChange{{MenuItemID: "tiramisu", Quantity: 2}}})
 	})
+	s.at(2*time.Hour, s.deliver)
 	s.run()
 	require.True(t, s.env.IsWorkflowCompleted())
 	var can interface{ Error() string }
@@ -313,7 +324,7 @@ func TestPickupArrivingAsAChangeEndsIsNotLostToContinueAsNew(t *testing.T) {
 		can = err
 	}
 	require.Nil(t, can, "the workflow continued as new with a pickup in hand")
-	require.Equal(t, order.StatusShipped, s.orderState().Status)
+	require.Equal(t, order.StatusDelivered, s.orderState().Status)
 }
 
 // A compensation refused all the same (here forced: no rule refuses it) puts the order

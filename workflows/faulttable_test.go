@@ -93,8 +93,7 @@ func reviseTo(qty int) func() workflows.ReviseRequest {
 }
 
 var faultPaths = []faultPath{
-	{"approved then shipped", func(t *testing.T) *stack { return newStack(t, 10_000, true) },
-		func(s *stack) { s.at(time.Hour, s.pickUp) }},
+	{"approved then delivered", func(t *testing.T) *stack { return newStack(t, 10_000, true) }, pickUpAndDeliver},
 	{"restaurant rejects", func(t *testing.T) *stack { return newStack(t, 10_000, false) },
 		func(s *stack) {
 			s.at(time.Minute, func() {
@@ -117,21 +116,25 @@ var faultPaths = []faultPath{
 				s.kitchenDoes(kitchen.StartPreparing, kitchen.MarkReady, kitchen.PickUp)
 				s.update(workflows.UpdateCancel, workflows.CancelRequest{User: "consumer:c1"})
 			})
+			s.at(2*time.Hour, s.deliver)
 		}},
 	{"revised up", func(t *testing.T) *stack { return newStack(t, 10_000, true) },
 		func(s *stack) {
 			s.at(time.Hour, func() { s.update(workflows.UpdateRevise, reviseTo(3)()) })
 			s.at(2*time.Hour, s.pickUp)
+			s.at(3*time.Hour, s.deliver)
 		}},
 	{"revised down", func(t *testing.T) *stack { return newStack(t, 10_000, true) },
 		func(s *stack) {
 			s.at(time.Hour, func() { s.update(workflows.UpdateRevise, reviseTo(0)()) })
 			s.at(2*time.Hour, s.pickUp)
+			s.at(3*time.Hour, s.deliver)
 		}},
 	{"revision declined", func(t *testing.T) *stack { return newStack(t, 3_000, true) },
 		func(s *stack) {
 			s.at(time.Hour, func() { s.update(workflows.UpdateRevise, reviseTo(5)()) })
 			s.at(2*time.Hour, s.pickUp)
+			s.at(3*time.Hour, s.deliver)
 		}},
 	{"revision too late", func(t *testing.T) *stack { return newStack(t, 10_000, true) },
 		func(s *stack) {
@@ -140,6 +143,7 @@ var faultPaths = []faultPath{
 				s.update(workflows.UpdateRevise, reviseTo(3)())
 			})
 			s.at(2*time.Hour, s.pickUp)
+			s.at(3*time.Hour, s.deliver)
 		}},
 }
 
@@ -196,7 +200,7 @@ func sagaOf(workflowID, step string) string {
 		return "CancelOrder"
 	case strings.Contains(workflowID, "-revise-"):
 		return "ReviseOrder"
-	case step == "ShipOrder" || strings.HasPrefix(step, "Refuse"):
+	case step == "ShipOrder" || step == "DeliverOrder" || strings.HasPrefix(step, "Refuse"):
 		return "after approval"
 	}
 	return "CreateOrder"
@@ -250,6 +254,7 @@ func interceptAll(s *stack, wrap func(ctx context.Context, step string, run func
 		{orderActs.CancelOrder, orders.CancelOrder}, {orderActs.RequestCancel, orders.RequestCancel},
 		{orderActs.RejectCancel, orders.RejectCancel}, {orderActs.ConfirmRevision, orders.ConfirmRevision},
 		{orderActs.RejectRevision, orders.RejectRevision}, {orderActs.ShipOrder, orders.ShipOrder},
+		{orderActs.DeliverOrder, orders.DeliverOrder},
 	} {
 		aroundAll(s, wrap, a[0], a[1])
 	}

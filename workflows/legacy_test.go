@@ -55,9 +55,8 @@ func TestLegacyRefusedRestoreTicketKeepsTheOrderServed(t *testing.T) {
 		s.update(workflows.UpdateRevise, workflows.ReviseRequest{User: "consumer:c1",
 			Items: []order.LineChange{{MenuItemID: "tiramisu", Quantity: 2}}})
 	})
-	s.at(2*time.Hour, func() {
-		s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"})
-	})
+	s.at(2*time.Hour, s.pickUp)
+	s.at(3*time.Hour, func() { s.deliver() })
 	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
 	require.True(t, s.env.IsWorkflowCompleted())
 	require.NoError(t, s.env.GetWorkflowError())
@@ -79,4 +78,16 @@ func TestLegacyChangeSagaCanceledMidStepEndsCanceled(t *testing.T) {
 	var res workflows.ChangeResult
 	_ = s.env.GetWorkflowResult(&res)
 	require.ErrorAs(t, s.env.GetWorkflowError(), new(*temporal.CanceledError))
+}
+
+// A workflow that shipped before the change id "delivery-ends-the-order" ended at the
+// pickup, as it did then (GetVersion answers DefaultVersion once the order has
+// shipped): its history replays without a wait for the delivery.
+func TestWorkflowThatShippedBeforeTheDeliveryChangeEndsAtThePickup(t *testing.T) {
+	s := newScript(t)
+	s.env.OnGetVersion("delivery-ends-the-order", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	s.at(time.Hour, s.pickUp)
+	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
+	require.Equal(t, workflows.OrderResult{Status: order.StatusShipped}, s.result(t))
+	require.Equal(t, steps(throughAuthorization, []string{"AcceptTicket", "ApproveOrder", "ShipOrder"}), s.ran())
 }

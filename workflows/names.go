@@ -36,6 +36,9 @@ const (
 	UpdateDecideTicket = "decide-ticket"
 	// SignalTicketPickedUp tells the order that the courier has the food.
 	SignalTicketPickedUp = "ticket-picked-up"
+	// UpdateDeliver is the courier reporting that the consumer has the food
+	// (DeliverRequest).
+	UpdateDeliver = "deliver"
 )
 
 // Search attributes that make orders findable in Temporal UI. They must be registered

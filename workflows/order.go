@@ -49,7 +49,8 @@ type OrderResult struct {
 }
 
 // Order is the workflow of one order (id OrderWorkflowID): the CreateOrder saga, then
-// the approved order's cancel and revise sagas until the food is picked up.
+// the approved order's cancel and revise sagas until the food is picked up, then the
+// delivery.
 func Order(ctx workflow.Context, in PlaceOrder) (OrderResult, error) {
 	ctx, _ = withStepsVersion(ctx)
 	w := newOrderWorkflow(in)
@@ -87,6 +88,7 @@ type orderWorkflow struct {
 	reviser  string
 	pickedUp *PickedUp
 	pickups  workflow.ReceiveChannel
+	delivery *DeliverRequest
 	// changes counts the cancel and revise sagas run so far; it numbers their ids.
 	changes int
 	// ticketOpen is true once the ticket exists and until the restaurant answered.

@@ -21,6 +21,9 @@ import (
 // The create saga's forward steps up to the restaurant's answer.
 var throughAuthorization = []string{"CreateOrder", "VerifyConsumer", "CreateTicket", "AuthorizeCard"}
 
+// The approved order's end: the pickup, then the courier's delivery.
+var shippedAndDelivered = []string{"ShipOrder", "DeliverOrder"}
+
 func steps(groups ...[]string) []string {
 	var out []string
 	for _, g := range groups {
@@ -29,20 +32,81 @@ func steps(groups ...[]string) []string {
 	return out
 }
 
-func TestApprovedOrderShipsWhenPickedUp(t *testing.T) {
+// The approved order ships when the food is picked up, and its workflow stays open for
+// the courier: it ends once the delivery is recorded. A delivery before the pickup,
+// or a second one, is refused; so are cancel and revise once the food has left.
+func TestApprovedOrderShipsWhenPickedUpAndEndsWhenDelivered(t *testing.T) {
 	s := newScript(t)
+	var early, cancel, revise, delivered, again func() error
 	s.at(time.Hour, func() {
 		p := s.progress(t)
 		require.Equal(t, order.StatusApproved, p.Status)
 		require.Equal(t, []string{"CreateOrder", "VerifyConsumer", "CreateTicket", "AuthorizeCard", "AwaitRestaurant", "ApproveOrder"}, p.Steps)
 		require.Empty(t, p.Compensations)
 		require.Equal(t, "cancel, revise or pickup", p.Waiting)
-		s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"})
+		early = s.deliver()
+	})
+	s.at(2*time.Hour, s.pickUp)
+	s.at(3*time.Hour, func() {
+		p := s.progress(t)
+		require.Equal(t, order.StatusShipped, p.Status)
+		require.Equal(t, "delivery", p.Waiting)
+		cancel = s.update(workflows.UpdateCancel, workflows.CancelRequest{User: "consumer:c1"})
+		revise = s.update(workflows.UpdateRevise, workflows.ReviseRequest{User: "consumer:c1",
+			Items: []order.LineChange{{MenuItemID: "tiramisu", Quantity: 2}}})
+		delivered = s.deliver()
+		again = s.deliver()
 	})
 	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
 
-	require.Equal(t, workflows.OrderResult{Status: order.StatusShipped}, s.result(t))
-	require.Equal(t, steps(throughAuthorization, []string{"AcceptTicket", "ApproveOrder", "ShipOrder"}), s.ran())
+	requireRefused(t, early(), domain.CodeInvalidStateTransition)
+	requireRefused(t, cancel(), domain.CodeTicketAlreadyPickedUp)
+	requireRefused(t, revise(), domain.CodeTicketNotRevisable)
+	require.NoError(t, delivered())
+	requireRefused(t, again(), domain.CodeInvalidStateTransition)
+	require.Equal(t, workflows.OrderResult{Status: order.StatusDelivered}, s.result(t))
+	require.Equal(t, steps(throughAuthorization, []string{"AcceptTicket", "ApproveOrder"}, shippedAndDelivered), s.ran())
+	require.Equal(t, "courier:k1", s.input("DeliverOrder").(activities.OrderChangeInput).Meta.User)
+	require.Equal(t, order.StatusDelivered, s.progress(t).Status)
+}
+
+// A courier may report the delivery as soon as the kitchen has reported the pickup,
+// while the order's workflow is still recording it: the delivery is taken and
+// recorded once the order has shipped.
+func TestDeliveryReportedWhileThePickupIsRecordedIsTaken(t *testing.T) {
+	s := newScript(t, map[string]time.Duration{"ShipOrder": time.Minute})
+	var delivered func() error
+	s.at(time.Hour, s.pickUp)
+	s.at(time.Hour+30*time.Second, func() {
+		require.Equal(t, order.StatusApproved, s.progress(t).Status)
+		delivered = s.deliver()
+	})
+	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
+
+	require.NoError(t, delivered())
+	require.Equal(t, order.StatusDelivered, s.result(t).Status)
+	require.Equal(t, steps(throughAuthorization, []string{"AcceptTicket", "ApproveOrder"}, shippedAndDelivered), s.ran())
+}
+
+// Canceling the workflow from Temporal once the food has left cancels nothing (the
+// food is on its way): the workflow still waits for the courier, records the
+// delivery and ends.
+func TestWorkflowCanceledAfterThePickupStillRecordsTheDelivery(t *testing.T) {
+	s := newScript(t)
+	var delivered func() error
+	s.at(time.Hour, s.pickUp)
+	s.at(2*time.Hour, func() {
+		s.env.CancelWorkflow()
+	})
+	s.at(3*time.Hour, func() {
+		require.Equal(t, "delivery", s.progress(t).Waiting)
+		delivered = s.deliver()
+	})
+	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
+
+	require.NoError(t, delivered())
+	require.Equal(t, workflows.OrderResult{Status: order.StatusDelivered}, s.result(t))
+	require.Equal(t, steps(throughAuthorization, []string{"AcceptTicket", "ApproveOrder"}, shippedAndDelivered), s.ran())
 }
 
 func TestConsumerRefusedRejectsWithoutCompensations(t *testing.T) {
@@ -147,14 +211,14 @@ func TestTransientFailureIsRetriedThenSucceeds(t *testing.T) {
 	s := newScript(t)
 	s.answer("VerifyConsumer", errors.New("connection reset by peer"))
 	s.answer("CreateTicket", errors.New("connection reset by peer"), errors.New("too many connections"))
-	s.at(time.Hour, func() {
-		s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"})
-	})
+	s.answer("DeliverOrder", errors.New("connection reset by peer"))
+	s.at(time.Hour, s.pickUp)
+	s.at(2*time.Hour, func() { s.deliver() })
 	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
 
-	require.Equal(t, order.StatusShipped, s.result(t).Status)
+	require.Equal(t, order.StatusDelivered, s.result(t).Status)
 	require.Equal(t, []string{"CreateOrder", "VerifyConsumer", "VerifyConsumer", "CreateTicket", "CreateTicket", "CreateTicket",
-		"AuthorizeCard", "AcceptTicket", "ApproveOrder", "ShipOrder"}, s.ran())
+		"AuthorizeCard", "AcceptTicket", "ApproveOrder", "ShipOrder", "DeliverOrder", "DeliverOrder"}, s.ran())
 }
 
 func TestStepFailingUntilRetriesRunOutRejectsAsServiceUnavailable(t *testing.T) {
@@ -191,21 +255,26 @@ func TestCancelAfterApproval(t *testing.T) {
 	require.Equal(t, []string{"RequestCancel", "CancelTicket", "ReverseCard", "CancelOrder"}, p.Steps)
 }
 
+// A cancel the kitchen refuses because the food has left releases the lock, and the
+// order ships on what the kitchen's stream says (the pickup's signal may have been
+// lost), then waits for its delivery.
 func TestCancelAfterPickupIsRefusedAndTheLockReleased(t *testing.T) {
 	s := newScript(t)
 	s.answer("CancelTicket", refuse(domain.CodeTicketAlreadyPickedUp))
 	s.at(time.Hour, func() { s.update(workflows.UpdateCancel, workflows.CancelRequest{User: "consumer:c1"}) })
 	s.at(2*time.Hour, func() {
 		p := s.progress(t)
-		require.Equal(t, order.StatusApproved, p.Status)
+		require.Equal(t, order.StatusShipped, p.Status)
+		require.Equal(t, "CancelOrder", p.Saga)
 		require.Equal(t, domain.CodeTicketAlreadyPickedUp, p.RejectionReason)
-		s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"})
+		require.Equal(t, "delivery", p.Waiting)
+		s.deliver()
 	})
 	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
 
-	require.Equal(t, order.StatusShipped, s.result(t).Status)
+	require.Equal(t, order.StatusDelivered, s.result(t).Status)
 	require.Equal(t, steps(throughAuthorization, []string{"AcceptTicket", "ApproveOrder",
-		"RequestCancel", "CancelTicket", "RejectCancel", "ShipOrder"}), s.ran())
+		"RequestCancel", "CancelTicket", "RejectCancel"}, shippedAndDelivered), s.ran())
 }
 
 func TestReviseThatFailsAuthorizationIsUndone(t *testing.T) {
@@ -225,13 +294,14 @@ func TestReviseThatFailsAuthorizationIsUndone(t *testing.T) {
 		// the lock are released.
 		require.Equal(t, []string{"RestoreCardHold", "RejectRevision"}, p.Compensations)
 		require.Equal(t, domain.CodeInsufficientCredit, p.RejectionReason)
-		s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"})
+		s.pickUp()
 	})
+	s.at(3*time.Hour, func() { s.deliver() })
 	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
 
-	require.Equal(t, order.StatusShipped, s.result(t).Status)
+	require.Equal(t, order.StatusDelivered, s.result(t).Status)
 	require.Equal(t, steps(throughAuthorization, []string{"AcceptTicket", "ApproveOrder",
-		"ProposeRevision", "ReviseCard", "RestoreCardHold", "RejectRevision", "ShipOrder"}), s.ran())
+		"ProposeRevision", "ReviseCard", "RestoreCardHold", "RejectRevision"}, shippedAndDelivered), s.ran())
 }
 
 func TestReviseThenReviseAgain(t *testing.T) {
@@ -245,21 +315,20 @@ func TestReviseThenReviseAgain(t *testing.T) {
 	// Quantity 3 is then the order's: asking for it again changes nothing and is refused.
 	s.at(2*time.Hour, func() { revise(3) })
 	s.at(3*time.Hour, func() { revise(1) })
-	s.at(4*time.Hour, func() {
-		s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"})
-	})
+	s.at(4*time.Hour, s.pickUp)
+	s.at(5*time.Hour, func() { s.deliver() })
 	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
 
 	require.NoError(t, answers[0]())
 	requireRefused(t, answers[1](), domain.CodeValidationFailed)
 	require.NoError(t, answers[2]())
 
-	require.Equal(t, order.StatusShipped, s.result(t).Status)
+	require.Equal(t, order.StatusDelivered, s.result(t).Status)
 	// A raise asks the card before the ticket; a cut lowers the hold only once the
 	// ticket took the new lines.
 	raise := []string{"ProposeRevision", "ReviseCard", "ReviseTicket", "ConfirmRevision"}
 	cut := []string{"ProposeRevision", "ReviseTicket", "ReviseCard", "ConfirmRevision"}
-	require.Equal(t, steps(throughAuthorization, []string{"AcceptTicket", "ApproveOrder"}, raise, cut, []string{"ShipOrder"}), s.ran())
+	require.Equal(t, steps(throughAuthorization, []string{"AcceptTicket", "ApproveOrder"}, raise, cut, shippedAndDelivered), s.ran())
 }
 
 // One change at a time: while a revise is in flight, cancel and revise are refused.
@@ -273,17 +342,16 @@ func TestOrderIsLockedWhileAChangeIsInFlight(t *testing.T) {
 		reviseAgain = s.update(workflows.UpdateRevise, workflows.ReviseRequest{User: "consumer:c1",
 			Items: []order.LineChange{{MenuItemID: "tiramisu", Quantity: 4}}})
 	})
-	s.at(2*time.Hour, func() {
-		s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"})
-	})
+	s.at(2*time.Hour, s.pickUp)
+	s.at(3*time.Hour, func() { s.deliver() })
 	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
 
 	require.NoError(t, revise())
 	requireRefused(t, cancel(), domain.CodeInvalidStateTransition)
 	requireRefused(t, reviseAgain(), domain.CodeInvalidStateTransition)
-	require.Equal(t, order.StatusShipped, s.result(t).Status)
+	require.Equal(t, order.StatusDelivered, s.result(t).Status)
 	require.Equal(t, steps(throughAuthorization, []string{"AcceptTicket", "ApproveOrder",
-		"ProposeRevision", "ReviseCard", "ReviseTicket", "ConfirmRevision", "ShipOrder"}), s.ran())
+		"ProposeRevision", "ReviseCard", "ReviseTicket", "ConfirmRevision"}, shippedAndDelivered), s.ran())
 }
 
 func TestRestaurantCannotAnswerBeforeTheTicketExistsOrTwice(t *testing.T) {
@@ -296,16 +364,15 @@ func TestRestaurantCannotAnswerBeforeTheTicketExistsOrTwice(t *testing.T) {
 		first = s.update(workflows.UpdateDecideTicket, workflows.TicketDecision{User: "restaurant:r1", Accept: true})
 		again = s.update(workflows.UpdateDecideTicket, workflows.TicketDecision{User: "restaurant:r1", Reason: "no"})
 	})
-	s.at(time.Hour, func() {
-		s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"})
-	})
+	s.at(time.Hour, s.pickUp)
+	s.at(2*time.Hour, func() { s.deliver() })
 	s.env.ExecuteWorkflow(workflows.Order, placeOrder(false))
 
 	requireRefused(t, early(), domain.CodeInvalidStateTransition)
 	require.NoError(t, first())
 	requireRefused(t, again(), domain.CodeInvalidStateTransition)
-	require.Equal(t, order.StatusShipped, s.result(t).Status)
-	require.Equal(t, steps(throughAuthorization, []string{"AcceptTicket", "ApproveOrder", "ShipOrder"}), s.ran())
+	require.Equal(t, order.StatusDelivered, s.result(t).Status)
+	require.Equal(t, steps(throughAuthorization, []string{"AcceptTicket", "ApproveOrder"}, shippedAndDelivered), s.ran())
 }
 
 func requireRefused(t *testing.T, err error, code domain.Code) {
@@ -328,7 +395,7 @@ func TestChangesSentWhileTheApprovalIsRecordedAreTaken(t *testing.T) {
 	}{
 		{"revise", workflows.UpdateRevise, workflows.ReviseRequest{User: "consumer:c1",
 			Items: []order.LineChange{{MenuItemID: "tiramisu", Quantity: 2}}},
-			[]string{"ProposeRevision", "ReviseCard", "ReviseTicket", "ConfirmRevision", "ShipOrder"}, order.StatusShipped},
+			[]string{"ProposeRevision", "ReviseCard", "ReviseTicket", "ConfirmRevision", "ShipOrder", "DeliverOrder"}, order.StatusDelivered},
 		{"cancel", workflows.UpdateCancel, workflows.CancelRequest{User: "consumer:c1"},
 			[]string{"RequestCancel", "CancelTicket", "ReverseCard", "CancelOrder"}, order.StatusCanceled},
 	} {
@@ -339,9 +406,8 @@ func TestChangesSentWhileTheApprovalIsRecordedAreTaken(t *testing.T) {
 				require.Equal(t, order.StatusApprovalPending, s.progress(t).Status)
 				answer = s.update(tc.update, tc.request)
 			})
-			s.at(time.Hour, func() {
-				s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"})
-			})
+			s.at(time.Hour, s.pickUp)
+			s.at(2*time.Hour, func() { s.deliver() })
 			s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
 
 			require.NoError(t, answer())
@@ -362,15 +428,14 @@ func TestOverlongReasonsAreRefusedUpFront(t *testing.T) {
 		accept = s.update(workflows.UpdateDecideTicket, workflows.TicketDecision{User: "restaurant:r1", Accept: true,
 			Reason: strings.Repeat("é", 500)})
 	})
-	s.at(time.Hour, func() {
-		s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"})
-	})
+	s.at(time.Hour, s.pickUp)
+	s.at(2*time.Hour, func() { s.deliver() })
 	s.env.ExecuteWorkflow(workflows.Order, placeOrder(false))
 
 	requireRefused(t, cancel(), domain.CodeValidationFailed)
 	requireRefused(t, reject(), domain.CodeValidationFailed)
 	require.NoError(t, accept(), "500 characters of two bytes each are within the limit")
-	require.Equal(t, order.StatusShipped, s.result(t).Status)
+	require.Equal(t, order.StatusDelivered, s.result(t).Status)
 }
 
 // A long-lived approved order continues as new between changes, carrying its lines,

@@ -15,7 +15,9 @@ import (
 // path, the order's workflow and its change sagas, with ORDERFLOW_RECORD_HISTORY=1)
 // must replay with the current code: a change that would make running orders fail
 // with a non-determinism error fails here first. legacy_*.json were recorded before
-// the change id versionStepsRunToOutcome and replay through its old branch.
+// the change id versionStepsRunToOutcome and replay through its old branch;
+// before_delivery_*.json were recorded before versionDelivery (the workflow ended at
+// the pickup) and replay through its old branch.
 func TestRecordedHistoriesReplay(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	require.NoError(t, err)

@@ -36,6 +36,11 @@ type PickedUp struct {
 	User string
 }
 
+// DeliverRequest is the courier reporting that the consumer has the food.
+type DeliverRequest struct {
+	User string
+}
+
 // register installs the progress query, the update handlers and the pickup signal.
 // Updates are validated against the workflow's own state, which makes the workflow the
 // order's semantic lock: a request the state forbids is refused before it is
@@ -51,6 +56,7 @@ func (w *orderWorkflow) register(ctx workflow.Context) error {
 		{UpdateCancel, w.requestCancel, w.validateCancel},
 		{UpdateRevise, w.requestRevise, w.validateRevise},
 		{UpdateDecideTicket, w.decideTicket, w.validateDecision},
+		{UpdateDeliver, w.requestDelivery, w.validateDelivery},
 	}
 	for _, u := range updates {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler,
@@ -172,6 +178,31 @@ func checkReason(reason string) error {
 
 func (w *orderWorkflow) decideTicket(_ workflow.Context, d TicketDecision) error {
 	w.decision = &d
+	return nil
+}
+
+func (w *orderWorkflow) validateDelivery(_ workflow.Context, _ DeliverRequest) error {
+	return refusal(w.checkDelivery())
+}
+
+// checkDelivery takes a delivery once the food has left the kitchen, also while the
+// pickup is still being recorded (the order ships first), and only once.
+func (w *orderWorkflow) checkDelivery() error {
+	switch {
+	case w.closing:
+		return closing(w.state)
+	case w.delivery != nil:
+		return domain.Errorf(domain.CodeInvalidStateTransition, "order %s: its delivery was already reported", w.state.ID)
+	case w.foodLeft():
+		return nil
+	}
+	return cannot(w.state, order.StatusDelivered)
+}
+
+// requestDelivery records the delivery; the workflow records it on the order once
+// the order has shipped.
+func (w *orderWorkflow) requestDelivery(_ workflow.Context, r DeliverRequest) error {
+	w.delivery = &r
 	return nil
 }
 

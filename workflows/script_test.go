@@ -67,6 +67,7 @@ func newScript(t *testing.T, slow ...map[string]time.Duration) *script {
 	on(s, orderActs.ConfirmRevision)
 	on(s, orderActs.RejectRevision)
 	on(s, orderActs.ShipOrder)
+	on(s, orderActs.DeliverOrder)
 	on(s, orderActs.RequireAttention)
 	on(s, consumerActs.VerifyConsumer)
 	on(s, kitchenActs.CreateTicket)
@@ -140,6 +141,16 @@ func (s *script) update(name string, args ...any) func() error {
 		}
 		return rejected
 	}
+}
+
+// pickUp is the kitchen telling the order that the courier has the food.
+func (s *script) pickUp() {
+	s.env.SignalWorkflow(workflows.SignalTicketPickedUp, workflows.PickedUp{User: "restaurant:r1"})
+}
+
+// deliver is the courier reporting the delivery; it returns the update's answer.
+func (s *script) deliver() func() error {
+	return s.update(workflows.UpdateDeliver, workflows.DeliverRequest{User: "courier:k1"})
 }
 
 func (s *script) progress(t *testing.T) workflows.Progress {

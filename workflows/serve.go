@@ -14,8 +14,9 @@ import (
 
 // serve keeps an approved order's workflow open for the consumer's changes: each
 // cancel or revise runs as a child saga, one at a time (the update validators refuse
-// a second while one is in flight). It ends when the order is canceled or the food is
-// picked up (OrderShipped). Canceling the workflow from Temporal cancels the order.
+// a second while one is in flight). It ends when the order is canceled, or once the
+// food is picked up (OrderShipped) and then delivered (OrderDelivered). Canceling the
+// workflow from Temporal cancels the order, unless the food has left.
 //
 // Requests come before the pickup: a cancel or revise accepted just before the food
 // left runs its saga, which the kitchen refuses (TICKET_ALREADY_PICKED_UP,
@@ -132,8 +133,8 @@ func (w *orderWorkflow) canceledAfterApproval(ctx workflow.Context) error {
 	return temporal.NewCanceledError(reason)
 }
 
-// ship records that the food left (OrderShipped) and ends the workflow. Requests
-// still in hand are refused on the order: the food is gone.
+// ship records that the food left (OrderShipped), then waits for its delivery.
+// Requests still in hand are refused on the order: the food is gone.
 func (w *orderWorkflow) ship(ctx workflow.Context) error {
 	meta := activities.Meta{User: w.pickedUp.User, CausationID: w.in.CommandID, Step: "ShipOrder"}
 	if err := mustStep(ctx, TaskQueueOrders, orderService.ShipOrder,
@@ -143,14 +144,37 @@ func (w *orderWorkflow) ship(ctx workflow.Context) error {
 	if err := w.setStatus(ctx, order.StatusShipped); err != nil {
 		return err
 	}
-	if legacySteps(ctx) {
-		return nil
+	if !legacySteps(ctx) {
+		const left = "the food was already picked up"
+		if err := w.refuseCancel(ctx, domain.CodeTicketAlreadyPickedUp, left); err != nil {
+			return err
+		}
+		if err := w.refuseRevise(ctx, domain.CodeTicketNotRevisable, left); err != nil {
+			return err
+		}
 	}
-	const left = "the food was already picked up"
-	if err := w.refuseCancel(ctx, domain.CodeTicketAlreadyPickedUp, left); err != nil {
+	if !awaitsDelivery(ctx) {
+		return nil // a workflow that shipped before versionDelivery ended here
+	}
+	return w.deliver(ctx)
+}
+
+// deliver waits for the courier to report the delivery, records it (OrderDelivered)
+// and ends the workflow. Nothing is left to cancel once the food is on its way (cancel
+// and revise are refused), so canceling the workflow from Temporal does not stop the
+// wait: the order's last fact is still to be recorded. Terminate the workflow to give
+// up on it; the order then stays SHIPPED.
+func (w *orderWorkflow) deliver(ctx workflow.Context) error {
+	ctx, _ = workflow.NewDisconnectedContext(ctx)
+	w.progress.Waiting = "delivery"
+	_ = workflow.Await(ctx, func() bool { return w.delivery != nil })
+	w.progress.Waiting = ""
+	meta := activities.Meta{User: w.delivery.User, CausationID: w.in.CommandID, Step: "DeliverOrder"}
+	if err := mustStep(ctx, TaskQueueOrders, orderService.DeliverOrder,
+		activities.OrderChangeInput{Meta: meta, OrderID: w.state.ID}); err != nil {
 		return err
 	}
-	return w.refuseRevise(ctx, domain.CodeTicketNotRevisable, left)
+	return w.setStatus(ctx, order.StatusDelivered)
 }
 
 // refuseCancel records on the order that the cancel in hand will not be carried out,

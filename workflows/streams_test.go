@@ -87,6 +87,11 @@ func (s *stack) pickUp() {
 	}
 }
 
+// deliver is the courier reporting the delivery, as the API's delivered route does.
+func (s *stack) deliver() {
+	s.update(workflows.UpdateDeliver, workflows.DeliverRequest{User: "courier:k1"})
+}
+
 // kitchenDoes appends the kitchen's own facts to the ticket, as the API's kitchen
 // actions do, without telling the workflow. It reports whether the kitchen could: a
 // tolerant stack lets the ticket refuse (faults may have canceled it).
@@ -146,11 +151,12 @@ var (
 	none       []string
 )
 
-func TestStreamsOfAnApprovedOrder(t *testing.T) {
+func TestStreamsOfADeliveredOrder(t *testing.T) {
 	s := newStack(t, 10_000, true)
 	s.at(time.Hour, s.pickUp)
+	s.at(2*time.Hour, s.deliver)
 	s.run()
-	s.requireStreams([]string{"OrderCreated", "OrderApproved", "OrderShipped"}, verified,
+	s.requireStreams([]string{"OrderCreated", "OrderApproved", "OrderShipped", "OrderDelivered"}, verified,
 		[]string{"TicketCreated", "TicketAccepted", "TicketPreparationStarted", "TicketReadyForPickup", "TicketPickedUp"}, authorized)
 	s.requireContext()
 }
@@ -221,8 +227,9 @@ func TestStreamsOfARevisionTheCardDeclines(t *testing.T) {
 			Items: []order.LineChange{{MenuItemID: "margherita", Quantity: 6}}})
 	})
 	s.at(2*time.Hour, s.pickUp)
+	s.at(3*time.Hour, s.deliver)
 	s.run()
-	s.requireStreams([]string{"OrderCreated", "OrderApproved", "OrderRevisionProposed", "OrderRevisionRejected", "OrderShipped"}, verified,
+	s.requireStreams([]string{"OrderCreated", "OrderApproved", "OrderRevisionProposed", "OrderRevisionRejected", "OrderShipped", "OrderDelivered"}, verified,
 		[]string{"TicketCreated", "TicketAccepted",
 			"TicketPreparationStarted", "TicketReadyForPickup", "TicketPickedUp"},
 		[]string{"AccountOpened", "CreditCardAuthorized", "CardAuthorizationDeclined"})

@@ -15,6 +15,12 @@ const (
 	// and ReviseOrder raises the hold before revising the ticket and lowers it only
 	// after, so that no compensation can be refused.
 	versionStepsRunToOutcome = "steps-run-to-their-outcome"
+
+	// versionDelivery: the order's workflow no longer ends at the pickup
+	// (OrderShipped); it waits for the courier to report the delivery, records it
+	// (OrderDelivered) and ends then. Asked once the order has shipped, which is
+	// where the two versions part: a workflow that shipped before it ended there.
+	versionDelivery = "delivery-ends-the-order"
 )
 
 // legacyStepsKey marks, in a workflow context, a workflow started before
@@ -36,4 +42,10 @@ func withStepsVersion(ctx workflow.Context) (workflow.Context, bool) {
 func legacySteps(ctx workflow.Context) bool {
 	legacy, _ := ctx.Value(legacyStepsKey{}).(bool)
 	return legacy
+}
+
+// awaitsDelivery records (or, replaying, reads) whether this shipped order's workflow
+// waits for its delivery (versionDelivery) or ends at the pickup, as it did before.
+func awaitsDelivery(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, versionDelivery, workflow.DefaultVersion, 1) != workflow.DefaultVersion
 }

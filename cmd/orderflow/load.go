@@ -23,14 +23,15 @@ func loadCommand(cfg *Config) *cobra.Command {
 		Short: "Place orders against a running API at a rate or concurrency, in a mix of outcomes, and report how they settled",
 		Long: "Places orders against a running API (start one with `make dev`) and waits for each to settle.\n\n" +
 			"It first creates its own consumers and restaurants through the API (names unique to the run), " +
-			"acting as an admin, the consumers and the restaurants with tokens signed with TOKEN_SECRET. " +
+			"acting as an admin, the consumers, the restaurants and couriers with tokens signed with TOKEN_SECRET. " +
 			"Each order is of one kind, in the shares --mix gives:\n" +
 			"  approved  from a restaurant that accepts by itself, by a consumer with ample credit: APPROVED\n" +
 			"  declined  by a consumer whose credit is below the total: REJECTED INSUFFICIENT_CREDIT\n" +
 			"  rejected  from a restaurant that answers by hand; the load rejects the ticket: REJECTED RESTAURANT_REJECTED\n" +
 			"  canceled  canceled by its consumer at a random moment within --cancel-within: CANCELED\n" +
 			"            (a 409, or a cancel recorded as refused, is fine if the order settles otherwise)\n" +
-			"  revised   once APPROVED, its quantities raised: APPROVED at the new total (or the refusal recorded)\n\n" +
+			"  revised   once APPROVED, its quantities raised: APPROVED at the new total (or the refusal recorded)\n" +
+			"  delivered once APPROVED, cooked and picked up by its restaurant, then reported delivered by a courier: DELIVERED\n\n" +
 			"While it runs it prints a progress line to stderr every second; at the end it prints the orders " +
 			"placed, settled by status, settled orders/s, latency percentiles from POST to settled state, the " +
 			"outcomes by kind and the errors by kind (--json prints the report as JSON instead). Transient " +
@@ -85,7 +86,7 @@ func loadCommand(cfg *Config) *cobra.Command {
 	f.Float64Var(&lc.Rate, "rate", 0, "start this many orders per second (0: as fast as --concurrency allows)")
 	f.IntVar(&lc.Concurrency, "concurrency", 0, fmt.Sprintf("orders in flight at once, from POST to settled: without --rate, kept at this many "+
 		"(default %d); with --rate, a bound (default none)", load.DefaultConcurrency))
-	f.StringVar(&mix, "mix", load.DefaultMix, "percent of each kind of order, adding up to 100: approved, declined, rejected, canceled, revised")
+	f.StringVar(&mix, "mix", load.DefaultMix, "percent of each kind of order, adding up to 100: approved, declined, rejected, canceled, revised, delivered")
 	f.DurationVar(&lc.SettleTimeout, "settle-timeout", load.DefaultSettleTimeout, "how long an order may take from POST to settled before it fails as \"not settled\"")
 	f.DurationVar(&lc.CancelWithin, "cancel-within", load.DefaultCancelWithin, "a canceled order is canceled at a random moment up to this long after it was placed")
 	f.IntVar(&lc.Consumers, "consumers", load.DefaultConsumers, "consumers with ample credit (and as many without) to spread the orders over")

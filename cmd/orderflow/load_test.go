@@ -36,10 +36,10 @@ func TestLoadHelpDocumentsEveryFlag(t *testing.T) {
 		require.Contains(t, out, "--"+f.Name+" ", "--help does not list --%s", f.Name)
 	})
 	require.GreaterOrEqual(t, n, 12)
-	for _, kind := range []string{"approved", "declined", "rejected", "canceled", "revised"} {
+	for _, kind := range []string{"approved", "declined", "rejected", "canceled", "revised", "delivered"} {
 		require.Regexp(t, `(?m)^  `+kind+` +\S`, out, "--help explains the %s kind", kind)
 	}
-	require.Contains(t, out, `(default "approved=80,declined=5,rejected=5,canceled=5,revised=5")`, "--mix shows its default")
+	require.Contains(t, out, `(default "approved=70,declined=5,rejected=5,canceled=5,revised=5,delivered=10")`, "--mix shows its default")
 }
 
 // Bad flags are refused before anything is sent, each with what is wrong.

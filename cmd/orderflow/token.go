@@ -25,7 +25,8 @@ func tokenCommand(cfg *Config) *cobra.Command {
 			"against the dev stack (`make dev`), add --dev-mode to sign with the development secret.",
 		Example: "  orderflow token --role admin\n" +
 			"  orderflow token --role consumer --consumer-id 7c9e6679-7425-40de-944b-e07fc1f90ae7\n" +
-			"  orderflow token --role restaurant --restaurant-id 0e7c0f9a-2b1d-4a8e-9a57-5d2b8c1f4e33",
+			"  orderflow token --role restaurant --restaurant-id 0e7c0f9a-2b1d-4a8e-9a57-5d2b8c1f4e33\n" +
+			"  orderflow token --role courier --subject courier-17",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := cfg.checkTokenSecrets(secretNeeded); err != nil {
@@ -57,8 +58,8 @@ func tokenCommand(cfg *Config) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&role, "role", "admin", "admin, consumer or restaurant")
-	cmd.Flags().StringVar(&subject, "subject", "", "who the token names (default: the role's id, or \"admin\")")
+	cmd.Flags().StringVar(&role, "role", "admin", "admin, consumer, restaurant or courier")
+	cmd.Flags().StringVar(&subject, "subject", "", "who the token names (default: the role's id, or the role's name for admin and courier; give each courier its own)")
 	cmd.Flags().StringVar(&consumerID, "consumer-id", "", "the consumer a consumer token acts as")
 	cmd.Flags().StringVar(&restaurantID, "restaurant-id", "", "the restaurant a restaurant token acts for")
 	cmd.Flags().DurationVar(&ttl, "ttl", 0, "how long the token is valid, at most TOKEN_MAX_LIFETIME (default TOKEN_MAX_LIFETIME, 24h unless set)")

@@ -273,6 +273,16 @@ func (c *Client) ReviseOrder(ctx context.Context, id string, items []Item) error
 	return c.do(ctx, "POST", "/v1/orders/"+url.PathEscape(id)+"/revise", map[string]any{"items": items}, nil)
 }
 
+// DeliverOrder reports, as a courier, that the consumer has the food;
+// idempotencyKey may be empty.
+func (c *Client) DeliverOrder(ctx context.Context, id, idempotencyKey string) error {
+	var header []string
+	if idempotencyKey != "" {
+		header = []string{"Idempotency-Key", idempotencyKey}
+	}
+	return c.do(ctx, "POST", "/v1/orders/"+url.PathEscape(id)+"/delivered", nil, nil, header...)
+}
+
 // TicketAction is one of accept, reject, preparing, ready, picked-up.
 func (c *Client) TicketAction(ctx context.Context, ticketID, action, reason string) error {
 	var body any

@@ -1,6 +1,7 @@
 // Package demo places orders that walk every path of the sagas through the HTTP API:
-// approved and picked up, each rejection, cancels and a revision. `orderflow demo`
-// prints the outcomes; the end-to-end tests run the same scenarios and check them.
+// approved, picked up and delivered, each rejection, cancels and a revision.
+// `orderflow demo` prints the outcomes; the end-to-end tests run the same scenarios and
+// check them.
 package demo
 
 import (
@@ -21,6 +22,7 @@ type Tokens interface {
 	Admin() (string, error)
 	Consumer(id string) (string, error)
 	Restaurant(id string) (string, error)
+	Courier(name string) (string, error)
 }
 
 // Outcome is where a scenario's order ended.
@@ -143,6 +145,11 @@ func (t SignedTokens) Restaurant(id string) (string, error) {
 		return "", err
 	}
 	return t.issue(api.Principal{Role: api.RoleRestaurant, Subject: id, RestaurantID: u})
+}
+
+// Courier mints a courier's token: a courier has no id but its name, the subject.
+func (t SignedTokens) Courier(name string) (string, error) {
+	return t.issue(api.Principal{Role: api.RoleCourier, Subject: name})
 }
 
 // issue mints a token for an hour, or the API's maximum lifetime when that is shorter.

@@ -25,8 +25,8 @@ func then(events ...string) []string {
 
 // scenarios walk every path of the sagas.
 var scenarios = []scenario{
-	{"approved, cooked and picked up", "SHIPPED", "", then("TicketAccepted", "OrderApproved",
-		"TicketPreparationStarted", "TicketReadyForPickup", "TicketPickedUp", "OrderShipped"), func(ctx context.Context, w *world) (string, error) {
+	{"approved, picked up and delivered", "DELIVERED", "", then("TicketAccepted", "OrderApproved",
+		"TicketPreparationStarted", "TicketReadyForPickup", "TicketPickedUp", "OrderShipped", "OrderDelivered"), func(ctx context.Context, w *world) (string, error) {
 		id, err := w.order(ctx, w.ada, w.trattoria, pizzas(2))
 		if err != nil {
 			return "", err
@@ -39,7 +39,10 @@ var scenarios = []scenario{
 				return id, err
 			}
 		}
-		return id, nil
+		if err := w.waitFor(ctx, id, "SHIPPED"); err != nil {
+			return id, err
+		}
+		return id, w.courier.DeliverOrder(ctx, id, "")
 	}},
 	{"consumer suspended", "REJECTED", "CONSUMER_SUSPENDED", []string{"OrderCreated", "OrderRejected"}, func(ctx context.Context, w *world) (string, error) {
 		return w.order(ctx, w.cy, w.trattoria, pizzas(1))

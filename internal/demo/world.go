@@ -8,11 +8,12 @@ import (
 )
 
 // world is what the scenarios order from: consumers and restaurants made by seed, with
-// clients acting as each of them.
+// clients acting as each of them, and a courier.
 type world struct {
 	admin                    *apiclient.Client
 	ada, bob, cy             party // ada can pay, bob cannot, cy is suspended
 	trattoria, sushi, sleepy party // auto-accepts; answers by hand; never answers (2 s)
+	courier                  *apiclient.Client
 }
 
 type party struct {
@@ -64,6 +65,11 @@ func seed(ctx context.Context, admin *apiclient.Client, tokens Tokens) (*world, 
 		}
 		*r.p = party{id: created.ID, client: admin.As(token)}
 	}
+	token, err := tokens.Courier("demo-courier")
+	if err != nil {
+		return nil, err
+	}
+	w.courier = admin.As(token)
 	return w, nil
 }
 

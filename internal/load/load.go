@@ -1,6 +1,6 @@
 // Package load places orders against a running orderflow API, at a target rate or
 // concurrency and in a mix of outcomes (approved, declined for credit, rejected by the
-// restaurant, canceled and revised by the consumer), waits for each to settle, and
+// restaurant, canceled and revised by the consumer, delivered by a courier), waits for each to settle, and
 // reports how many settled where, how fast, and what went wrong. `orderflow load` runs
 // it from the command line; the chaos suite runs it under its faults.
 //
@@ -49,8 +49,9 @@ type Config struct {
 	// load and RequestTimeout.
 	HTTP *http.Client
 	// Tokens mints the tokens the load acts with: an admin's to set up and read orders,
-	// each consumer's to place, cancel and revise its orders, the restaurant's to reject
-	// its tickets (demo.SignedTokens with the API's secret).
+	// each consumer's to place, cancel and revise its orders, the restaurants' to answer
+	// and hand over their tickets, couriers' to report deliveries (demo.SignedTokens
+	// with the API's secret).
 	Tokens demo.Tokens
 
 	// Orders is how many orders to place, and Duration how long to place them for: the
@@ -285,6 +286,11 @@ func (l *loader) consumer(id string) (*apiclient.Client, error) {
 
 func (l *loader) restaurant(id string) (*apiclient.Client, error) {
 	t, err := l.cfg.Tokens.Restaurant(id)
+	return l.base.As(t), err
+}
+
+func (l *loader) courier(name string) (*apiclient.Client, error) {
+	t, err := l.cfg.Tokens.Courier(name)
 	return l.base.As(t), err
 }
 

@@ -81,7 +81,7 @@ func TestLoadOnTheRealStack(t *testing.T) {
 	wg.Go(func() { require.NoError(t, s.RunProjector(ctx, nil)) })
 
 	t.Run("every kind settles where it leads", func(t *testing.T) {
-		mix := load.Mix{load.Approved: 40, load.Declined: 15, load.Rejected: 15, load.Canceled: 15, load.Revised: 15}
+		mix := load.Mix{load.Approved: 30, load.Declined: 15, load.Rejected: 15, load.Canceled: 15, load.Revised: 15, load.Delivered: 10}
 		var progress bytes.Buffer
 		report, err := load.Run(ctx, config(30, mix), &progress)
 		require.NoError(t, err)
@@ -99,11 +99,12 @@ func TestLoadOnTheRealStack(t *testing.T) {
 			status  string
 			outcome string
 		}{
-			load.Approved: {12, "APPROVED", "APPROVED"},
-			load.Declined: {5, "REJECTED", "REJECTED INSUFFICIENT_CREDIT"},
-			load.Rejected: {5, "REJECTED", "REJECTED RESTAURANT_REJECTED"},
-			load.Canceled: {4, "CANCELED", "CANCELED"},
-			load.Revised:  {4, "APPROVED", "APPROVED (revised)"},
+			load.Approved:  {9, "APPROVED", "APPROVED"},
+			load.Delivered: {3, "DELIVERED", "DELIVERED"},
+			load.Declined:  {5, "REJECTED", "REJECTED INSUFFICIENT_CREDIT"},
+			load.Rejected:  {5, "REJECTED", "REJECTED RESTAURANT_REJECTED"},
+			load.Canceled:  {4, "CANCELED", "CANCELED"},
+			load.Revised:   {4, "APPROVED", "APPROVED (revised)"},
 		}
 		require.Len(t, report.Kinds, len(want))
 		q := projections.Queries{Pool: schema.Pool}
@@ -124,9 +125,12 @@ func TestLoadOnTheRealStack(t *testing.T) {
 				if kind == load.Revised {
 					require.Equal(t, "OrderRevised", lastEventType(t, s, id), "the revision was carried out")
 				}
+				if kind == load.Delivered {
+					require.Equal(t, "OrderDelivered", lastEventType(t, s, id), "the delivery was recorded")
+				}
 			}
 		}
-		require.Equal(t, map[string]int{"APPROVED": 16, "REJECTED": 10, "CANCELED": 4}, report.SettledByStatus)
+		require.Equal(t, map[string]int{"APPROVED": 13, "DELIVERED": 3, "REJECTED": 10, "CANCELED": 4}, report.SettledByStatus)
 
 		l := report.Latency
 		require.Equal(t, 30, l.Count)
@@ -149,7 +153,7 @@ func TestLoadOnTheRealStack(t *testing.T) {
 		var back load.Report
 		require.NoError(t, json.Unmarshal(raw, &back))
 		require.Equal(t, report.Kinds[load.Revised].OrderIDs, back.Kinds[load.Revised].OrderIDs)
-		require.Contains(t, string(raw), `"settled_by_status":{"APPROVED":16,"CANCELED":4,"REJECTED":10}`)
+		require.Contains(t, string(raw), `"settled_by_status":{"APPROVED":13,"CANCELED":4,"DELIVERED":3,"REJECTED":10}`)
 	})
 }
 

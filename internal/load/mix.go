@@ -26,16 +26,19 @@ const (
 	// Revised orders are approved, then their quantities are changed by the consumer:
 	// APPROVED at the new total (or APPROVED with the revision's refusal recorded).
 	Revised Kind = "revised"
+	// Delivered orders are approved, then cooked and handed over by their restaurant
+	// (SHIPPED) and reported delivered by a courier: DELIVERED.
+	Delivered Kind = "delivered"
 )
 
 // Kinds are every kind, in the order reports list them.
-var Kinds = []Kind{Approved, Declined, Rejected, Canceled, Revised}
+var Kinds = []Kind{Approved, Declined, Rejected, Canceled, Revised, Delivered}
 
 // Mix is the share of each kind of order, in percent; the shares add up to 100.
 type Mix map[Kind]int
 
 // DefaultMix is mostly approved orders, with a little of every other path.
-const DefaultMix = "approved=80,declined=5,rejected=5,canceled=5,revised=5"
+const DefaultMix = "approved=70,declined=5,rejected=5,canceled=5,revised=5,delivered=10"
 
 // ParseMix reads a mix written as kind=percent pairs separated by commas, such as
 // DefaultMix. Every kind must be known and named at most once, every percent a whole

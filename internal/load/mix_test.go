@@ -13,7 +13,7 @@ import (
 func TestParseMixReadsKindsAndPercents(t *testing.T) {
 	m, err := ParseMix(DefaultMix)
 	require.NoError(t, err)
-	require.Equal(t, Mix{Approved: 80, Declined: 5, Rejected: 5, Canceled: 5, Revised: 5}, m)
+	require.Equal(t, Mix{Approved: 70, Declined: 5, Rejected: 5, Canceled: 5, Revised: 5, Delivered: 10}, m)
 	require.Equal(t, DefaultMix, m.String())
 
 	m, err = ParseMix(" Approved = 60 , canceled=40 ")
@@ -30,7 +30,7 @@ func TestParseMixReadsKindsAndPercents(t *testing.T) {
 func TestParseMixRefusesWhatItCannotRun(t *testing.T) {
 	for mix, want := range map[string]string{
 		"":                                 "mix is empty",
-		"approved=80,shipped=20":           `unknown kind "shipped" (the kinds are approved, declined, rejected, canceled, revised)`,
+		"approved=80,shipped=20":           `unknown kind "shipped" (the kinds are approved, declined, rejected, canceled, revised, delivered)`,
 		"approved=80,declined=15":          "the percents add up to 95, want 100",
 		"approved=80,declined=30":          "the percents add up to 110, want 100",
 		"approved=50,approved=50":          "approved is given twice",
@@ -49,7 +49,7 @@ func TestParseMixRefusesWhatItCannotRun(t *testing.T) {
 		})
 	}
 	require.ErrorContains(t, Mix{Approved: 50}.Validate(), "add up to 50")
-	require.ErrorContains(t, Mix{"delivered": 100}.Validate(), `unknown kind "delivered"`)
+	require.ErrorContains(t, Mix{"shipped": 100}.Validate(), `unknown kind "shipped"`)
 	require.ErrorContains(t, Mix{Approved: 150, Declined: -50}.Validate(), "from 0 to 100")
 }
 

@@ -36,6 +36,8 @@ const (
 	statusApproved   = "APPROVED"
 	statusRejected   = "REJECTED"
 	statusCanceled   = "CANCELED"
+	statusShipped    = "SHIPPED"
+	statusDelivered  = "DELIVERED"
 	needsAttention   = "NEEDS_ATTENTION"
 	reasonNoCredit   = "INSUFFICIENT_CREDIT"
 	reasonRestaurant = "RESTAURANT_REJECTED"
@@ -145,6 +147,8 @@ func (l *loader) order(parent context.Context, kind Kind) (r result) {
 		o, err = f.cancel(ctx)
 	case Revised:
 		o, err = f.revise(ctx, quantity)
+	case Delivered:
+		o, err = f.deliver(ctx, n)
 	}
 	if err != nil {
 		if ctx.Err() == nil {
@@ -236,6 +240,55 @@ func (f *flow) revise(ctx context.Context, quantity int) (apiclient.Order, error
 		return (o.Status == statusApproved && (o.TotalCents == f.revisedTotal || refused(o, "revise"))) ||
 			(settledState(o) && o.Status != statusApproved)
 	})
+}
+
+// deliver waits for the order to be approved, has its restaurant cook it and hand it
+// over, waits for it to ship, and reports it delivered as a courier (one of as many as
+// there are consumers).
+func (f *flow) deliver(ctx context.Context, n int) (apiclient.Order, error) {
+	f.step = "waiting for its approval, to cook it"
+	o, err := f.wait(ctx, settledState)
+	if err != nil || o.Status != statusApproved {
+		return o, err // not approved: the outcome says so
+	}
+	kitchen, err := f.l.restaurant(f.l.w.auto)
+	if err != nil {
+		return o, err
+	}
+	courier, err := f.l.courier(fmt.Sprintf("load-courier-%d", n%f.l.cfg.Consumers+1))
+	if err != nil {
+		return o, err
+	}
+	// The kitchen's actions are idempotent (the same action again changes nothing), so
+	// a retried one is harmless; one refused (409) means the order left the path
+	// (canceled from Temporal, say) and ends where it settles.
+	elsewhere := func(o apiclient.Order) bool {
+		return settledState(o) && o.Status != statusApproved && o.Status != statusShipped
+	}
+	for _, action := range []string{"preparing", "ready", "picked-up"} {
+		f.step = "handing it over (" + action + ")"
+		if _, err := f.l.call(ctx, action, func(ctx context.Context) error {
+			return kitchen.TicketAction(ctx, f.id, action, "")
+		}); err != nil {
+			if isConflict(err) {
+				return f.wait(ctx, settledState)
+			}
+			return o, opError{action, err}
+		}
+	}
+	f.step = "waiting for it to ship"
+	if o, err = f.wait(ctx, func(o apiclient.Order) bool { return o.Status == statusShipped || elsewhere(o) }); err != nil ||
+		o.Status != statusShipped {
+		return o, err
+	}
+	f.step = "reporting its delivery"
+	key := "load-delivered-" + f.id
+	ambiguous, err := f.l.call(ctx, "deliver", func(ctx context.Context) error { return courier.DeliverOrder(ctx, f.id, key) })
+	if err != nil && !(ambiguous && isConflict(err)) {
+		return o, opError{"deliver", err}
+	}
+	f.step = "waiting for it to be delivered"
+	return f.wait(ctx, func(o apiclient.Order) bool { return o.Status == statusDelivered || elsewhere(o) })
 }
 
 // wait polls the order until done says it has settled; transient failures are retried
@@ -405,6 +458,8 @@ func (f *flow) expected(o apiclient.Order) bool {
 			((f.cancelRefused != "" || refused(o, "cancel")) && o.Status != needsAttention)
 	case Revised:
 		return o.Status == statusApproved && (o.TotalCents == f.revisedTotal || refused(o, "revise"))
+	case Delivered:
+		return o.Status == statusDelivered
 	}
 	return false
 }
