@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -69,22 +70,25 @@ func (s *Store) Replace(ctx context.Context, r Replacement) error {
 	// fails is tried again, as Subscribe would, for as long as it gets somewhere; one
 	// stuck on an event ends the replacement, stopped there (SubscriptionStatus of
 	// Next), to be resumed by running it again.
+	var stuckAt uuid.UUID // the event that failed last, and how often in a row
 	stuck, delay := 0, minFailedDelay
+	failedAt := func(failed *HandlerError, progressed bool) bool {
+		if progressed || failed.Event.ID != stuckAt {
+			stuckAt, stuck, delay = failed.Event.ID, 0, minFailedDelay
+		}
+		stuck++
+		return stuck == replaceAttempts
+	}
 	for {
 		handled, held, err := s.handleBatch(ctx, r.Next)
 		var failed *HandlerError
 		switch {
 		case err == nil && handled < r.Next.BatchSize && !held:
-			stuck = 0
 		case err == nil:
 			continue
-		case !errors.As(err, &failed) || handled == 0 && stuck+1 == replaceAttempts:
+		case !errors.As(err, &failed) || failedAt(failed, handled > 0):
 			return fmt.Errorf("eventstore: replace %s: %w", r.Live, err)
 		default:
-			if handled > 0 {
-				stuck, delay = 0, minFailedDelay
-			}
-			stuck++
 			if !sleep(ctx, delay) {
 				return ctx.Err()
 			}
@@ -95,15 +99,16 @@ func (s *Store) Replace(ctx context.Context, r Replacement) error {
 		if err == nil {
 			return nil
 		}
-		if !errors.As(err, &failed) || stuck+1 == replaceAttempts {
+		if !errors.As(err, &failed) || failedAt(failed, false) {
 			return fmt.Errorf("eventstore: replace %s: hand over: %w", r.Live, err)
 		}
-		stuck++ // a handler failed in the handover: catch up again and retry it
+		// A handler failed in the handover, which commits nothing: catch up again
+		// (committing what it can) and hand over again.
 	}
 }
 
-// replaceAttempts is how often Replace tries an event (or a handover) that keeps failing.
-const replaceAttempts = 3
+// replaceAttempts is how often in a row Replace tries an event that keeps failing.
+const replaceAttempts = 5
 
 // prepareReplacement creates both checkpoint rows (Next's at the start of the log
 // unless it is resuming) and runs r.Prepare.

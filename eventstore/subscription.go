@@ -349,15 +349,21 @@ func (s *Store) recordFailure(ctx context.Context, sub Subscription, err error, 
 		sub.OnError(err)
 	}
 	var eventID *uuid.UUID
+	var at *Checkpoint
 	reason := err.Error()
 	if failed != nil {
-		eventID, reason = &failed.Event.ID, failed.Err.Error()
+		cp := failed.Event.Checkpoint()
+		eventID, reason, at = &failed.Event.ID, failed.Err.Error(), &cp
 	}
+	// Only while the event is still ahead: an operator's Skip (or another instance)
+	// may have moved past it since the failed attempt rolled back.
 	_, recordErr := s.pool.Exec(ctx, `update subscription_checkpoints
 		set stopped_since = case when stopped_event_id is not distinct from $2 then coalesce(stopped_since, now()) else now() end,
 			failures = case when stopped_event_id is not distinct from $2 then failures + 1 else 1 end,
 			stopped_event_id = $2, stopped_reason = $3
-		where subscription_name = $1`, sub.Name, eventID, reason)
+		where subscription_name = $1
+			and ($4::xid8 is null or (transaction_id, global_position) < ($4::xid8, $5::bigint))`,
+		sub.Name, eventID, reason, txID(at), position(at))
 	if recordErr != nil {
 		sub.Logger.Warn("could not record a subscription's failure", "subscription", sub.Name, "err", recordErr)
 	}
@@ -385,4 +391,19 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
+}
+
+// txID and position are a checkpoint's parts as nullable query arguments.
+func txID(c *Checkpoint) *uint64 {
+	if c == nil {
+		return nil
+	}
+	return &c.TransactionID
+}
+
+func position(c *Checkpoint) *int64 {
+	if c == nil {
+		return nil
+	}
+	return &c.GlobalPosition
 }

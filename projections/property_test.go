@@ -82,7 +82,7 @@ func TestReadModelsEqualAReplayWhateverHappens(t *testing.T) {
 		name := projections.Names()[rng.IntN(len(projections.Names()))]
 		require.EventuallyWithT(t, func(c *assert.CollectT) {
 			require.NoError(c, projections.Rebuild(ctx, e.store, name))
-		}, 60*time.Second, 10*time.Millisecond, "rebuild of %s", name)
+		}, 3*time.Minute, 10*time.Millisecond, "rebuild of %s", name)
 	}
 	writing.Wait()
 
@@ -92,7 +92,7 @@ func TestReadModelsEqualAReplayWhateverHappens(t *testing.T) {
 	mu.Unlock()
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		require.NoError(c, projections.Rebuild(ctx, e.store, projections.OrderViewProjection))
-	}, 60*time.Second, 10*time.Millisecond)
+	}, 3*time.Minute, 10*time.Millisecond)
 	_, err = e.schema.Pool.Exec(ctx, `drop trigger fail_now_and_then on processed_events`)
 	require.NoError(t, err)
 	for _, name := range projections.Names() { // as an operator would, rather than wait out a backoff
