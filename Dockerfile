@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # orderflow: one image, one binary (/orderflow); the subcommand (api, worker, projector,
 # migrate, token) is the container's command. docker-compose.yml builds it once for
-# every orderflow service. Checked by deploy/compose_test.go (no Docker engine needed).
+# every orderflow service. Checked by deploy/dockerfile_test.go (no Docker engine needed).
 
 # Build on the builder's own platform and cross-compile (pure Go, CGO off), so a
 # multi-platform build (docker buildx --platform linux/amd64,linux/arm64) needs no

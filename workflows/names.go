@@ -42,12 +42,18 @@ const (
 )
 
 // Search attributes that make orders findable in Temporal UI. They must be registered
-// on the namespace (the dev stack starts the server with them).
+// on the namespace: SearchAttributes lists them for whoever registers them.
 var (
 	OrderStatusKey  = temporal.NewSearchAttributeKeyKeyword("OrderStatus")
 	ConsumerIDKey   = temporal.NewSearchAttributeKeyKeyword("ConsumerId")
 	RestaurantIDKey = temporal.NewSearchAttributeKeyKeyword("RestaurantId")
 )
+
+// SearchAttributes lists every custom search attribute the workflows set, with its
+// type (GetValueType), for registering them on a namespace.
+func SearchAttributes() []temporal.SearchAttributeKey {
+	return []temporal.SearchAttributeKey{OrderStatusKey, ConsumerIDKey, RestaurantIDKey}
+}
 
 // OrderWorkflowID is the order's workflow id: the business id, so that starting the
 // same order twice finds the first workflow instead of starting a second saga.

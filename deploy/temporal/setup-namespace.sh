@@ -3,9 +3,10 @@
 # the namespace orderflow runs in and registers the custom search attributes its
 # workflows set (workflows/names.go), so orders can be found in Temporal UI. Safe to run
 # again: what exists is left as it is. Reads TEMPORAL_ADDRESS (the CLI does), NAMESPACE
-# and SEARCH_ATTRIBUTE_SETTLE_SECONDS. deploy/compose_test.go checks that the attributes
-# below are exactly those of workflows/names.go, and runs this script against a Temporal
-# dev server.
+# and SEARCH_ATTRIBUTE_SETTLE_SECONDS. The admin-tools image runs no Go, so the list
+# below is a copy of workflows.SearchAttributes(): deploy/setup_namespace_test.go runs
+# this script against a Temporal dev server and fails unless it registers exactly
+# those attributes, with their types.
 set -eu
 
 ns="${NAMESPACE:-default}"

@@ -12,11 +12,9 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-)
 
-// SearchAttributes are the custom search attributes orderflow's workflows set
-// (workflows.OrderStatusKey and friends); the dev server is started with them.
-var SearchAttributes = []string{"OrderStatus=Keyword", "ConsumerId=Keyword", "RestaurantId=Keyword"}
+	"github.com/orderflow/orderflow/workflows"
+)
 
 // TemporalCLI finds the Temporal CLI: $ORDERFLOW_TEMPORAL_BIN, or bin/temporal at the
 // root of the repository the working directory is in.
@@ -69,6 +67,16 @@ type TemporalOptions struct {
 	Output io.Writer
 }
 
+// SearchAttributeFlags are the `temporal server start-dev` flags that register the
+// custom search attributes orderflow's workflows set (workflows.SearchAttributes).
+func SearchAttributeFlags() []string {
+	var flags []string
+	for _, key := range workflows.SearchAttributes() {
+		flags = append(flags, "--search-attribute", key.GetName()+"="+key.GetValueType().String())
+	}
+	return flags
+}
+
 // StartTemporal starts a dev server with orderflow's search attributes registered and
 // waits until it answers.
 func StartTemporal(ctx context.Context, o TemporalOptions) (*Temporal, error) {
@@ -91,9 +99,7 @@ func StartTemporal(ctx context.Context, o TemporalOptions) (*Temporal, error) {
 	if o.DBFile != "" {
 		args = append(args, "--db-filename", o.DBFile)
 	}
-	for _, sa := range SearchAttributes {
-		args = append(args, "--search-attribute", sa)
-	}
+	args = append(args, SearchAttributeFlags()...)
 	// The server picks free ports for its internal services and binds them a moment
 	// later; a second server starting at that moment (tests run packages in parallel)
 	// can take one first, and this one exits. Starting again picks other ports.
