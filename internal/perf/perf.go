@@ -90,16 +90,17 @@ func (o Options) validate() error {
 
 // Report is what a run measured.
 type Report struct {
-	Options     Options        `json:"options"`
-	StartedAt   time.Time      `json:"started_at"`
-	Seconds     float64        `json:"seconds"`
-	CPUs        int            `json:"cpus"`
-	LoadBefore  string         `json:"load_average_before"`
-	LoadAfter   string         `json:"load_average_after"`
-	Saga        SagaReport     `json:"saga"`
-	Reads       ReadsReport    `json:"reads"`
-	Memory      []MemorySample `json:"memory"`
-	TemporalLog string         `json:"-"`
+	Options   Options   `json:"options"`
+	StartedAt time.Time `json:"started_at"`
+	Seconds   float64   `json:"seconds"`
+	CPUs      int       `json:"cpus"`
+	// Database is the run's own database (host, port and name), dropped at the end.
+	Database   string         `json:"database"`
+	LoadBefore string         `json:"load_average_before"`
+	LoadAfter  string         `json:"load_average_after"`
+	Saga       SagaReport     `json:"saga"`
+	Reads      ReadsReport    `json:"reads"`
+	Memory     []MemorySample `json:"memory"`
 }
 
 // ReadSeries is one endpoint on one side over the rounds.
@@ -162,6 +163,7 @@ func Run(ctx context.Context, o Options, progress io.Writer) (report Report, err
 			err = stopErr
 		}
 	}()
+	report.Database = databaseName(sys.database)
 	temporal, err := newTemporalClient(sys.temporal.Address, progress)
 	if err != nil {
 		return report, err

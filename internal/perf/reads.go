@@ -159,4 +159,3 @@ func hammer(ctx context.Context, url, token string, connections int, d time.Dura
 	}
 	return run, nil
 }
-

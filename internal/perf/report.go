@@ -90,9 +90,13 @@ func (s ReadSeries) PerSecond() Spread {
 	return SpreadOf(collect(s.Runs, func(r ReadRun) float64 { return r.PerSecond }))
 }
 
-func (s ReadSeries) P50() Spread { return SpreadOf(collect(s.Runs, func(r ReadRun) float64 { return r.P50MS })) }
+func (s ReadSeries) P50() Spread {
+	return SpreadOf(collect(s.Runs, func(r ReadRun) float64 { return r.P50MS }))
+}
 
-func (s ReadSeries) P99() Spread { return SpreadOf(collect(s.Runs, func(r ReadRun) float64 { return r.P99MS })) }
+func (s ReadSeries) P99() Spread {
+	return SpreadOf(collect(s.Runs, func(r ReadRun) float64 { return r.P99MS }))
+}
 
 func collect[T any](items []T, f func(T) float64) []float64 {
 	out := make([]float64, len(items))

@@ -71,6 +71,9 @@ func noopWorkers(c client.Client) (stop func(), err error) {
 // SideRun is one side of one round: how many completed, how fast, and the CPU seconds
 // each process used meanwhile.
 type SideRun struct {
+	// Started is the orders the API accepted, or the no-op workflows started;
+	// Completed those read APPROVED, or whose results came back.
+	Started   int                `json:"started"`
 	Completed int                `json:"completed"`
 	Seconds   float64            `json:"seconds"`
 	PerSecond float64            `json:"per_second"`
@@ -149,7 +152,7 @@ func (b *sagaBench) orders(ctx context.Context, n, concurrency int, poll time.Du
 	if k := report.Kinds[load.Approved]; k != nil {
 		b.settled = append(b.settled, k.OrderIDs["APPROVED"]...)
 	}
-	return SideRun{Completed: report.Settled, Seconds: report.ElapsedSeconds, PerSecond: report.SettledPerSecond,
+	return SideRun{Started: report.Placed, Completed: report.Settled, Seconds: report.ElapsedSeconds, PerSecond: report.SettledPerSecond,
 		CPU: difference(after, before)}, report, nil
 }
 
@@ -198,7 +201,7 @@ func (b *sagaBench) noop(ctx context.Context, round string, n, concurrency int) 
 	if err != nil {
 		return SideRun{}, nil, err
 	}
-	return SideRun{Completed: n, Seconds: elapsed.Seconds(), PerSecond: float64(n) / elapsed.Seconds(),
+	return SideRun{Started: n, Completed: len(latencies), Seconds: elapsed.Seconds(), PerSecond: float64(n) / elapsed.Seconds(),
 		CPU: difference(after, before)}, latencies, nil
 }
 
