@@ -169,14 +169,15 @@ func Run(ctx context.Context, o Options, progress io.Writer) (report Report, err
 		return report, err
 	}
 	defer temporal.Close()
-	stopNoop, err := noopWorkers(temporal)
+	last := &lastSteps{}
+	stopNoop, err := noopWorkers(temporal, last)
 	if err != nil {
 		return report, err
 	}
 	defer stopNoop()
 	tag := make([]byte, 4)
 	_, _ = rand.Read(tag)
-	b := &sagaBench{o: o, sys: sys, temporal: temporal, tag: hex.EncodeToString(tag), progress: progress}
+	b := &sagaBench{o: o, sys: sys, temporal: temporal, last: last, tag: hex.EncodeToString(tag), progress: progress}
 
 	if err := b.run(ctx, &report, progress); err != nil {
 		return report, err

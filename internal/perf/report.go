@@ -135,7 +135,8 @@ func (r Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(tw, "  median (range)\t\t%s\t%s\t%.0f %%  (target >= 100 %%)\n", s.OrdersPerSecond().format("%.2f"), s.NoopPerSecond().format("%.2f"), s.ThroughputRatio())
 	_ = tw.Flush()
 	if len(s.OrderLatencyMS) > 0 {
-		fmt.Fprintf(&b, "  single order, unloaded: p50 of %d sequential, per batch: orders %s ms, no-op %s ms; median %.1f vs %.1f ms, ratio %.0f %% (target <= 100 %%)\n",
+		fmt.Fprintf(&b, "  single, unloaded (POST to APPROVED read / start to the last activity's run): p50 of %d sequential, per batch:\n"+
+			"    orders %s ms, no-op %s ms; median %.1f vs %.1f ms, ratio %.0f %% (target <= 100 %%)\n",
 			o.LatencyOrders, joinFloats(s.OrderLatencyMS), joinFloats(s.NoopLatencyMS),
 			SpreadOf(s.OrderLatencyMS).Median, SpreadOf(s.NoopLatencyMS).Median, s.LatencyRatio())
 	}

@@ -25,18 +25,23 @@ import (
 // the consumer, create the ticket, authorize the card, accept the ticket, approve the
 // order), each queue served by a worker of its own as orderflow's workers serve theirs.
 const (
-	noopWorkflowName = "PerfNoopSaga"
-	noopActivityName = "PerfNoopStep"
-	noopQueuePrefix  = "perf-noop-"
+	noopWorkflowName     = "PerfNoopSaga"
+	noopActivityName     = "PerfNoopStep"
+	noopLastActivityName = "PerfNoopLastStep"
+	noopQueuePrefix      = "perf-noop-"
 )
 
 var noopSteps = []string{workflows.TaskQueueOrders, workflows.TaskQueueConsumers, workflows.TaskQueueKitchen,
 	workflows.TaskQueueAccounting, workflows.TaskQueueKitchen, workflows.TaskQueueOrders}
 
 func noopSaga(ctx workflow.Context) error {
-	for _, q := range noopSteps {
+	for i, q := range noopSteps {
 		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{TaskQueue: noopQueuePrefix + q, StartToCloseTimeout: time.Minute})
-		if err := workflow.ExecuteActivity(actx, noopActivityName).Get(actx, nil); err != nil {
+		name := noopActivityName
+		if i == len(noopSteps)-1 {
+			name = noopLastActivityName
+		}
+		if err := workflow.ExecuteActivity(actx, name).Get(actx, nil); err != nil {
 			return err
 		}
 	}
@@ -45,8 +50,29 @@ func noopSaga(ctx workflow.Context) error {
 
 func noopStep(context.Context) error { return nil }
 
+// lastSteps records when each no-op workflow's last activity ran: the moment its
+// "order" is approved. An order's latency ends when the API first shows it APPROVED,
+// which the projector can do before Temporal has recorded the approving step done; the
+// no-op workflow's ends at its last step too, not at its result, which comes a workflow
+// task and a long poll later.
+type lastSteps struct{ at sync.Map }
+
+func (l *lastSteps) record(ctx context.Context) error {
+	l.at.Store(activity.GetInfo(ctx).WorkflowExecution.ID, time.Now())
+	return nil
+}
+
+// took is how long after started workflow id's last step ran.
+func (l *lastSteps) took(id string, started time.Time) (time.Duration, bool) {
+	at, ok := l.at.LoadAndDelete(id)
+	if !ok {
+		return 0, false
+	}
+	return at.(time.Time).Sub(started), true
+}
+
 // noopWorkers serves the baseline's queues from this process until stop is called.
-func noopWorkers(c client.Client) (stop func(), err error) {
+func noopWorkers(c client.Client, last *lastSteps) (stop func(), err error) {
 	var started []sdkworker.Worker
 	stop = func() {
 		for _, w := range started {
@@ -59,6 +85,9 @@ func noopWorkers(c client.Client) (stop func(), err error) {
 			w.RegisterWorkflowWithOptions(noopSaga, workflow.RegisterOptions{Name: noopWorkflowName})
 		}
 		w.RegisterActivityWithOptions(noopStep, activity.RegisterOptions{Name: noopActivityName})
+		if q == noopSteps[len(noopSteps)-1] {
+			w.RegisterActivityWithOptions(last.record, activity.RegisterOptions{Name: noopLastActivityName})
+		}
 		if err := w.Start(); err != nil {
 			stop()
 			return nil, fmt.Errorf("start the no-op worker of %s: %w", q, err)
@@ -116,6 +145,7 @@ type sagaBench struct {
 	o        Options
 	sys      *system
 	temporal client.Client
+	last     *lastSteps
 	tag      string
 	progress io.Writer
 	// settled are the approved orders' ids, and noops the completed no-op
@@ -157,7 +187,7 @@ func (b *sagaBench) orders(ctx context.Context, n, concurrency int, poll time.Du
 }
 
 // noop starts n no-op workflows, concurrency at a time, each waited for to its result;
-// it returns the latency of each.
+// it returns the latency of each, from its start to its last step.
 func (b *sagaBench) noop(ctx context.Context, round string, n, concurrency int) (SideRun, []float64, error) {
 	before, err := b.sys.cpu()
 	if err != nil {
@@ -181,14 +211,17 @@ func (b *sagaBench) noop(ctx context.Context, round string, n, concurrency int) 
 			if err == nil {
 				err = run.Get(ctx, nil)
 			}
-			elapsed := time.Since(t0)
+			took, ran := b.last.took(id, t0)
+			if err == nil && !ran {
+				err = errors.New("completed without its last step recorded")
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
 				errs = append(errs, fmt.Errorf("no-op workflow %s: %w", id, err))
 				return
 			}
-			latencies = append(latencies, float64(elapsed.Microseconds())/1000)
+			latencies = append(latencies, float64(took.Microseconds())/1000)
 			b.noops = append(b.noops, id)
 		})
 	}
