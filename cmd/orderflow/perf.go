@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 
@@ -47,14 +46,7 @@ func perfCommand(cfg *Config) *cobra.Command {
 			if runErr != nil && len(report.Saga.Rounds) == 0 {
 				return runErr // nothing measured
 			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				err = enc.Encode(report)
-			} else {
-				err = report.WriteText(out)
-			}
+			err = printReport(cmd.OutOrStdout(), asJSON, report)
 			if runErr != nil {
 				return runErr
 			}
