@@ -85,14 +85,14 @@ type ReadRun struct {
 }
 
 // hammer sends GET url on connections keep-alive connections, each sending its next
-// request as soon as the last is answered, for d.
+// request as soon as the last is answered, until d has passed; requests under way then
+// are waited for and counted, so that even a machine too busy to answer within d
+// gives each connection one answer.
 func hammer(ctx context.Context, url, token string, connections int, d time.Duration) (ReadRun, error) {
 	transport := &http.Transport{MaxIdleConns: connections, MaxIdleConnsPerHost: connections, MaxConnsPerHost: connections,
 		IdleConnTimeout: time.Minute, DisableCompression: true}
 	defer transport.CloseIdleConnections()
 	httpClient := &http.Client{Transport: transport, Timeout: 30 * time.Second}
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
 	var (
 		mu        sync.Mutex
 		latencies []time.Duration
@@ -100,13 +100,14 @@ func hammer(ctx context.Context, url, token string, connections int, d time.Dura
 		firstErr  error
 		wg        sync.WaitGroup
 	)
+	deadline := time.Now().Add(d)
 	started := time.Now()
 	for range connections {
 		wg.Go(func() {
 			var mine []time.Duration
 			failed := 0
 			var failure error
-			for ctx.Err() == nil {
+			for ctx.Err() == nil && time.Now().Before(deadline) {
 				req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 				if err != nil {
 					failure = err
@@ -116,17 +117,14 @@ func hammer(ctx context.Context, url, token string, connections int, d time.Dura
 				t0 := time.Now()
 				resp, err := httpClient.Do(req)
 				if err != nil {
-					if ctx.Err() == nil {
-						failed++
-						failure = err
-					}
+					failed++
+					failure = err
 					continue
 				}
 				_, err = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				took := time.Since(t0)
 				switch {
-				case err != nil && ctx.Err() != nil:
 				case err != nil:
 					failed++
 					failure = err
