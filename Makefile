@@ -43,6 +43,15 @@ bench: ## run the benchmarks (figures go to docs/benchmarks.md)
 	scripts/require-postgres.sh
 	$(GO) test -run '^$$' -bench . -benchtime 5x -timeout 30m ./eventstore/
 
+# PERF_FLAGS are passed to `orderflow perf`: `make perf PERF_FLAGS=--quick` for a run
+# of two to three minutes instead of about ten.
+PERF_FLAGS ?=
+
+.PHONY: perf
+perf: $(TEMPORAL) build ## measure the saga, the reads and the memory next to same-run baselines (starts its own stack; PERF_FLAGS=--quick)
+	scripts/require-postgres.sh
+	bin/orderflow perf $(PERF_FLAGS)
+
 .PHONY: build
 build: ## build bin/orderflow
 	$(GO) build -o bin/orderflow ./cmd/orderflow

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -11,6 +12,19 @@ import (
 	"github.com/orderflow/orderflow/internal/demo"
 	"github.com/orderflow/orderflow/internal/load"
 )
+
+// textReport is a report that prints itself for a person.
+type textReport interface{ WriteText(io.Writer) error }
+
+// printReport writes a command's report as indented JSON or as text.
+func printReport(w io.Writer, asJSON bool, report textReport) error {
+	if !asJSON {
+		return report.WriteText(w)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(report)
+}
 
 func loadCommand(cfg *Config) *cobra.Command {
 	lc := load.Config{BaseURL: "http://127.0.0.1:8080"}
@@ -62,15 +76,7 @@ func loadCommand(cfg *Config) *cobra.Command {
 			if report.StartedAt.IsZero() {
 				return runErr // nothing ran
 			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				err = enc.Encode(report)
-			} else {
-				err = report.WriteText(out)
-			}
-			if err != nil {
+			if err := printReport(cmd.OutOrStdout(), asJSON, report); err != nil {
 				return err
 			}
 			if runErr != nil {

@@ -41,6 +41,6 @@ func rootCommand() *cobra.Command {
 		"development mode: accept the development token secret, and sign with it when TOKEN_SECRET is unset; never in production (ORDERFLOW_DEV_MODE)")
 	root.AddCommand(apiCommand(&cfg), workerCommand(&cfg), projectorCommand(&cfg), projectionsCommand(&cfg),
 		migrateCommand(&cfg), tokenCommand(&cfg), devCommand(&cfg), demoCommand(&cfg), ordersCommand(&cfg),
-		verifyCommand(&cfg), loadCommand(&cfg), relayCommand(&cfg), notifierCommand(&cfg))
+		verifyCommand(&cfg), loadCommand(&cfg), relayCommand(&cfg), notifierCommand(&cfg), perfCommand(&cfg))
 	return root
 }

@@ -43,6 +43,9 @@ func StartProcess(name string, out io.Writer, env []string, path string, args ..
 // Name is what the process was started as.
 func (p *Process) Name() string { return p.name }
 
+// Pid is the process's id (the leader of its group), for reading its figures in /proc.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
 // Signal sends sig to the process's group: SIGKILL to crash it, SIGSTOP and SIGCONT
 // to freeze and thaw it.
 func (p *Process) Signal(sig syscall.Signal) error { return syscall.Kill(-p.cmd.Process.Pid, sig) }

@@ -85,6 +85,10 @@ type Config struct {
 	RequestTimeout time.Duration
 	// ProgressInterval is how often Run writes its progress line.
 	ProgressInterval time.Duration
+	// Placing, when set, is called once the run's consumers and restaurants are set
+	// up, just before the first order is placed: where a measurement of the orders
+	// alone starts.
+	Placing func()
 }
 
 func (c Config) withDefaults() (Config, error) {
@@ -159,6 +163,9 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Report, error) {
 		retries: map[string]int{}}
 	if err := l.setup(ctx); err != nil {
 		return Report{}, fmt.Errorf("set up the load's consumers and restaurants at %s: %w", cfg.BaseURL, err)
+	}
+	if cfg.Placing != nil {
+		cfg.Placing()
 	}
 	started := time.Now()
 	stop := l.showProgress(progress, started)
