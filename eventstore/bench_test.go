@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/eventstore"
+	"github.com/orderflow/orderflow/internal/storetest"
 )
 
 var benchData = json.RawMessage(`{"order_id":"4f1f7a35-3a0b-4c62-9a51-6c1b7d1e0a11","amount":{"cents":2350,"currency":"EUR"}}`)
@@ -64,7 +65,7 @@ func commitRate(b *testing.B, c int, d time.Duration, op func(worker int) error)
 func BenchmarkSingleEventCommits(b *testing.B) {
 	for _, c := range []int{1, 8} {
 		b.Run(fmt.Sprintf("c=%d", c), func(b *testing.B) {
-			store, schema := newStore(b)
+			store, schema := storetest.New(b)
 			ctx := context.Background()
 			_, err := schema.Pool.Exec(ctx, `create table raw_inserts (id bigint generated always as identity primary key,
 				event_id uuid not null, event_type text not null, data json not null,
@@ -108,7 +109,7 @@ func BenchmarkSingleEventCommits(b *testing.B) {
 func BenchmarkAppendBatchOf100(b *testing.B) {
 	for _, c := range []int{1, 4} {
 		b.Run(fmt.Sprintf("c=%d", c), func(b *testing.B) {
-			store, _ := newStore(b)
+			store, _ := storetest.New(b)
 			ctx := context.Background()
 			appendBatch := func(w int) error {
 				batch := make([]eventstore.EventData, 100)
@@ -144,7 +145,7 @@ func fillStream(b *testing.B, store *eventstore.Store, stream string, n int) {
 // BenchmarkReplay10kEventStream folds a 10,000-event stream into an aggregate, decoding
 // each event's data as a real aggregate would.
 func BenchmarkReplay10kEventStream(b *testing.B) {
-	store, _ := newStore(b)
+	store, _ := storetest.New(b)
 	fillStream(b, store, "account-big", 10_000)
 	type account struct{ Held int64 }
 	apply := func(s *account, e eventstore.RecordedEvent) error {
@@ -175,7 +176,7 @@ func BenchmarkReplay10kEventStream(b *testing.B) {
 // events spread over 1,000 streams: with an empty handler (the engine alone) and with
 // the idempotent-consumer helper recording each event in processed_events.
 func BenchmarkSubscriptionCatchUp100k(b *testing.B) {
-	store, _ := newStore(b)
+	store, _ := storetest.New(b)
 	for s := 0; s < 1000; s++ {
 		fillStream(b, store, streamName("order", s), 100)
 	}

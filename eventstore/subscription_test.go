@@ -20,6 +20,7 @@ import (
 
 	"github.com/orderflow/orderflow/eventstore"
 	"github.com/orderflow/orderflow/internal/pgtest"
+	"github.com/orderflow/orderflow/internal/storetest"
 )
 
 // effects is a handler whose effect is a row per delivered event, written in the
@@ -74,18 +75,7 @@ func requireExactlyOnceInOrder(t *testing.T, rows []effectRow, appended map[uuid
 }
 
 func runSubscription(t *testing.T, store *eventstore.Store, sub eventstore.Subscription) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- store.Subscribe(ctx, sub) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			require.ErrorIs(t, <-done, context.Canceled)
-		})
-	}
-	t.Cleanup(stop)
-	return stop
+	return storetest.Run(t, func(ctx context.Context) error { return store.Subscribe(ctx, sub) })
 }
 
 func waitForEffects(t *testing.T, schema pgtest.Schema, n int) {
@@ -95,6 +85,17 @@ func waitForEffects(t *testing.T, schema pgtest.Schema, n int) {
 		require.NoError(t, schema.Pool.QueryRow(context.Background(), "select count(*) from effects").Scan(&count))
 		return count >= n
 	}, 20*time.Second, 10*time.Millisecond, "waiting for %d effects", n)
+}
+
+// appendTracked appends n events to stream and adds them to appended.
+func appendTracked(t *testing.T, store *eventstore.Store, stream string, n int, appended map[uuid.UUID]bool) {
+	t.Helper()
+	batch := events(n, "E")
+	for _, e := range batch {
+		appended[e.ID] = true
+	}
+	_, err := store.Append(context.Background(), stream, eventstore.Any(), batch...)
+	require.NoError(t, err)
 }
 
 // drain appends a marker after everything else and waits until it has taken effect.
@@ -181,7 +182,7 @@ func tracedPool(t *testing.T, schema pgtest.Schema, tracer pgx.QueryTracer) *pgx
 // highest global position seen would skip the events of the slow transactions.
 func TestSubscriptionDeliversOutOfOrderCommitsExactlyOnceInOrder(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	handler := effects(t, schema)
 	runSubscription(t, store, eventstore.Subscription{Name: "all", Handler: handler, BatchSize: 7,
 		PollInterval: 20 * time.Millisecond})
@@ -227,7 +228,7 @@ func TestSubscriptionDeliversOutOfOrderCommitsExactlyOnceInOrder(t *testing.T) {
 // subscription resumes from the checkpoint and every effect happens exactly once.
 func TestSubscriptionResumesAfterACrashWithEveryEffectExactlyOnce(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	handler := effects(t, schema)
 	ctx := context.Background()
 	appended := map[uuid.UUID]bool{}
@@ -263,15 +264,10 @@ func TestSubscriptionResumesAfterACrashWithEveryEffectExactlyOnce(t *testing.T) 
 
 func TestSubscriptionRetriesAFailingHandler(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	handler := effects(t, schema)
 	appended := map[uuid.UUID]bool{}
-	batch := events(10, "E")
-	for _, e := range batch {
-		appended[e.ID] = true
-	}
-	_, err := store.Append(context.Background(), "s-1", eventstore.NoStream(), batch...)
-	require.NoError(t, err)
+	appendTracked(t, store, "s-1", 10, appended)
 
 	var failures atomic.Int64
 	flaky := func(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
@@ -290,7 +286,7 @@ func TestSubscriptionRetriesAFailingHandler(t *testing.T) {
 // from its notification: the event must arrive long before the next poll.
 func TestSubscriptionWakesOnNotification(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	handler := effects(t, schema)
 	// The first catch-up read, made after the subscription starts listening, finds this
 	// one; its batch tells that the subscription is listening and has nothing left.
@@ -313,7 +309,7 @@ func TestSubscriptionWakesOnNotification(t *testing.T) {
 // nobody will notify again, so the subscriber must look again by itself.
 func TestSubscriptionDeliversEventsHeldBackWhenTheirNotificationCame(t *testing.T) {
 	t.Parallel()
-	_, schema := newStore(t)
+	_, schema := storetest.New(t)
 	ctx := context.Background()
 	looks := &horizonReads{}
 	store := eventstore.New(tracedPool(t, schema, looks), eventstore.WithChannel(schema.Name))
@@ -347,7 +343,7 @@ func TestSubscriptionDeliversEventsHeldBackWhenTheirNotificationCame(t *testing.
 // carries on from its checkpoint.
 func TestSubscriptionSurvivesADroppedConnection(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	handler := effects(t, schema)
 	ctx := context.Background()
 	runSubscription(t, store, eventstore.Subscription{Name: "sturdy", Handler: handler, PollInterval: time.Hour})
@@ -383,7 +379,7 @@ func TestSubscriptionSurvivesADroppedConnection(t *testing.T) {
 // effect once.
 func TestTwoInstancesOfASubscriptionDeliverEachEventOnce(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	handler := effects(t, schema)
 	for i := 0; i < 2; i++ {
 		runSubscription(t, store, eventstore.Subscription{Name: "shared", Handler: handler, BatchSize: 10,
@@ -407,18 +403,11 @@ func TestTwoInstancesOfASubscriptionDeliverEachEventOnce(t *testing.T) {
 // over from the owner's checkpoint, and no event is lost or takes effect twice.
 func TestAStandbyTakesOverFromTheCheckpointWhenTheOwnerStops(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	handler := effects(t, schema)
 	ctx := context.Background()
 	appended := map[uuid.UUID]bool{}
-	appendSome := func(stream string) {
-		batch := events(5, "E")
-		for _, e := range batch {
-			appended[e.ID] = true
-		}
-		_, err := store.Append(ctx, stream, eventstore.Any(), batch...)
-		require.NoError(t, err)
-	}
+	appendSome := func(stream string) { appendTracked(t, store, stream, 5, appended) }
 	const name = "takeover"
 	instance := func(batches chan eventstore.Checkpoint) eventstore.Subscription {
 		return eventstore.Subscription{Name: name, Handler: handler, BatchSize: 3, PollInterval: 20 * time.Millisecond,
@@ -457,7 +446,7 @@ func TestAStandbyTakesOverFromTheCheckpointWhenTheOwnerStops(t *testing.T) {
 
 func TestIdempotentHandlerRunsOncePerEvent(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	ctx := context.Background()
 	e := event("E", nil)
 	_, err := store.Append(ctx, "s-1", eventstore.NoStream(), e)
@@ -492,15 +481,10 @@ func TestIdempotentHandlerRunsOncePerEvent(t *testing.T) {
 // back and handed to it again, whole, so its effects commit once.
 func TestBatchHandlerGetsWholeBatchesAndRetriesAFailedOne(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	handler := effects(t, schema)
 	appended := map[uuid.UUID]bool{}
-	batch := events(10, "E")
-	for _, e := range batch {
-		appended[e.ID] = true
-	}
-	_, err := store.Append(context.Background(), "s-1", eventstore.NoStream(), batch...)
-	require.NoError(t, err)
+	appendTracked(t, store, "s-1", 10, appended)
 
 	var mu sync.Mutex
 	var sizes []int
@@ -531,7 +515,7 @@ func TestBatchHandlerGetsWholeBatchesAndRetriesAFailedOne(t *testing.T) {
 
 func TestSubscriptionNeedsExactlyOneHandler(t *testing.T) {
 	t.Parallel()
-	store, _ := newStore(t)
+	store, _ := storetest.New(t)
 	noop := func(context.Context, pgx.Tx, eventstore.RecordedEvent) error { return nil }
 	noopBatch := func(context.Context, pgx.Tx, []eventstore.RecordedEvent) error { return nil }
 	for _, sub := range []eventstore.Subscription{{Name: "none"},
@@ -544,7 +528,7 @@ func TestSubscriptionNeedsExactlyOneHandler(t *testing.T) {
 // reached, and the age of the oldest; everything is behind a subscription that never ran.
 func TestBehindCountsWhatASubscriptionHasNotHandled(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	ctx := context.Background()
 	_, err := store.Append(ctx, "a-1", eventstore.NoStream(), events(3, "Wanted")...)
 	require.NoError(t, err)
