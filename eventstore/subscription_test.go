@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,7 +14,6 @@ import (
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/eventstore"
@@ -144,36 +142,6 @@ func effectIDs(t *testing.T, schema pgtest.Schema) []uuid.UUID {
 		ids = append(ids, r.id)
 	}
 	return ids
-}
-
-// horizonReads counts a subscription's looks for events: the statements that lock its
-// checkpoint and measure the horizon, one at the start of every delivery attempt.
-type horizonReads struct{ n atomic.Int64 }
-
-type horizonRead struct{}
-
-func (h *horizonReads) TraceQueryStart(ctx context.Context, _ *pgx.Conn, q pgx.TraceQueryStartData) context.Context {
-	if strings.Contains(q.SQL, "pg_snapshot_xmin") {
-		return context.WithValue(ctx, horizonRead{}, true)
-	}
-	return ctx
-}
-
-func (h *horizonReads) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, q pgx.TraceQueryEndData) {
-	if ctx.Value(horizonRead{}) != nil && q.Err == nil {
-		h.n.Add(1)
-	}
-}
-
-// tracedPool is a second pool on schema whose statements tracer sees.
-func tracedPool(t *testing.T, schema pgtest.Schema, tracer pgx.QueryTracer) *pgxpool.Pool {
-	cfg, err := pgxpool.ParseConfig(schema.URL())
-	require.NoError(t, err)
-	cfg.ConnConfig.Tracer = tracer
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	return pool
 }
 
 // Writers whose transactions commit out of order (each sleeps a random while between
@@ -311,8 +279,9 @@ func TestSubscriptionDeliversEventsHeldBackWhenTheirNotificationCame(t *testing.
 	t.Parallel()
 	_, schema := storetest.New(t)
 	ctx := context.Background()
-	looks := &horizonReads{}
-	store := eventstore.New(tracedPool(t, schema, looks), eventstore.WithChannel(schema.Name))
+	// Every delivery attempt starts by locking the checkpoint and measuring the horizon.
+	looks := &storetest.Statements{Match: "pg_snapshot_xmin"}
+	store := eventstore.New(storetest.TracedPool(t, schema, looks), eventstore.WithChannel(schema.Name))
 	t.Cleanup(store.Close)
 	handler := effects(t, schema)
 	quiet := writeQuietly(t, schema, "quiet-1")
@@ -320,7 +289,7 @@ func TestSubscriptionDeliversEventsHeldBackWhenTheirNotificationCame(t *testing.
 	runSubscription(t, store, eventstore.Subscription{Name: "patient", Handler: handler, PollInterval: time.Hour,
 		OnBatch: func(_ int, last eventstore.Checkpoint) { batches <- last }})
 	nextBatch(t, batches) // listening, caught up, waiting for a notification
-	before := looks.n.Load()
+	before := looks.Count()
 
 	slow, err := schema.Pool.Begin(ctx)
 	require.NoError(t, err)
@@ -330,7 +299,7 @@ func TestSubscriptionDeliversEventsHeldBackWhenTheirNotificationCame(t *testing.
 	_, err = store.Append(ctx, "fast-1", eventstore.NoStream(), fast)
 	require.NoError(t, err)
 	// Only the notification wakes it: the look it takes after that finds the event held.
-	require.Eventually(t, func() bool { return looks.n.Load() > before }, 20*time.Second, time.Millisecond,
+	require.Eventually(t, func() bool { return looks.Count() > before }, 20*time.Second, time.Millisecond,
 		"the subscription never looked after the notification")
 	require.Equal(t, []uuid.UUID{quiet}, effectIDs(t, schema), "the fast event is held behind the slow transaction")
 

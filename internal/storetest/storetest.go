@@ -1,16 +1,19 @@
 // Package storetest holds what tests of the event store's users share: a store on a
 // schema of its own, domain events appended as they are (without the domain's
-// decisions, so that tests can write any history), and a long-running component run
-// for the length of a test.
+// decisions, so that tests can write any history), a long-running component run for
+// the length of a test, and a count of the statements a component ran.
 package storetest
 
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/orderflow/orderflow/domain/event"
@@ -66,4 +69,47 @@ func Run(tb testing.TB, f func(ctx context.Context) error) (stop func()) {
 	}
 	tb.Cleanup(stop)
 	return stop
+}
+
+// Statements counts the statements containing Match that a pool ran to their end: a way for a test to wait until a component has looked at the
+// database, instead of sleeping and hoping it has. Set it as a pool's tracer with
+// TracedPool.
+type Statements struct {
+	Match string
+	n     atomic.Int64
+}
+
+type counted struct{}
+
+func (s *Statements) TraceQueryStart(ctx context.Context, _ *pgx.Conn, q pgx.TraceQueryStartData) context.Context {
+	if strings.Contains(q.SQL, s.Match) {
+		return context.WithValue(ctx, counted{}, true)
+	}
+	return ctx
+}
+
+func (s *Statements) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryEndData) {
+	if ctx.Value(counted{}) != nil {
+		s.n.Add(1)
+	}
+}
+
+// Count is how many matching statements have ended so far.
+func (s *Statements) Count() int64 { return s.n.Load() }
+
+// TracedPool is another pool on schema, whose statements tracer sees; it is closed
+// when the test ends.
+func TracedPool(tb testing.TB, schema pgtest.Schema, tracer pgx.QueryTracer) *pgxpool.Pool {
+	tb.Helper()
+	cfg, err := pgxpool.ParseConfig(schema.URL())
+	if err != nil {
+		tb.Fatalf("storetest: %v", err)
+	}
+	cfg.ConnConfig.Tracer = tracer
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		tb.Fatalf("storetest: %v", err)
+	}
+	tb.Cleanup(pool.Close)
+	return pool
 }
