@@ -281,7 +281,7 @@ func TestSubscriptionDeliversEventsHeldBackWhenTheirNotificationCame(t *testing.
 	ctx := context.Background()
 	// Every delivery attempt starts by locking the checkpoint and measuring the horizon.
 	looks := &storetest.Statements{Match: "pg_snapshot_xmin"}
-	store := eventstore.New(storetest.TracedPool(t, schema, looks), eventstore.WithChannel(schema.Name))
+	store := eventstore.New(storetest.TracedPool(t, schema.Pool, looks), eventstore.WithChannel(schema.Name))
 	t.Cleanup(store.Close)
 	handler := effects(t, schema)
 	quiet := writeQuietly(t, schema, "quiet-1")

@@ -28,7 +28,7 @@ func waitInBackground(ctx context.Context, e *env, id uuid.UUID, version int64, 
 // order, so that a test can tell it is under way.
 func waitInBackgroundCounted(ctx context.Context, e *env, id uuid.UUID, version int64, maxWait time.Duration) (<-chan waited, *storetest.Statements) {
 	reads := &storetest.Statements{Match: "where order_id = $1"}
-	pool := storetest.TracedPool(e.t, e.schema, reads)
+	pool := storetest.TracedPool(e.t, e.schema.Pool, reads)
 	require.NoError(e.t, pool.Ping(ctx))
 	return waitOn(ctx, projections.Queries{Pool: pool}, id, version, maxWait), reads
 }

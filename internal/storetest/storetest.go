@@ -7,6 +7,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -76,13 +77,15 @@ func Run(tb testing.TB, f func(ctx context.Context) error) (stop func()) {
 // TracedPool.
 type Statements struct {
 	Match string
-	n     atomic.Int64
+	// Arg, when set, counts only the statements that were given it as an argument.
+	Arg any
+	n   atomic.Int64
 }
 
 type counted struct{}
 
 func (s *Statements) TraceQueryStart(ctx context.Context, _ *pgx.Conn, q pgx.TraceQueryStartData) context.Context {
-	if strings.Contains(q.SQL, s.Match) {
+	if strings.Contains(q.SQL, s.Match) && (s.Arg == nil || slices.Contains(q.Args, s.Arg)) {
 		return context.WithValue(ctx, counted{}, true)
 	}
 	return ctx
@@ -97,19 +100,16 @@ func (s *Statements) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, _ pgx.Trace
 // Count is how many matching statements have ended so far.
 func (s *Statements) Count() int64 { return s.n.Load() }
 
-// TracedPool is another pool on schema, whose statements tracer sees; it is closed
-// when the test ends.
-func TracedPool(tb testing.TB, schema pgtest.Schema, tracer pgx.QueryTracer) *pgxpool.Pool {
+// TracedPool is another pool to the database of pool, configured alike, whose
+// statements tracer sees; it is closed when the test ends.
+func TracedPool(tb testing.TB, pool *pgxpool.Pool, tracer pgx.QueryTracer) *pgxpool.Pool {
 	tb.Helper()
-	cfg, err := pgxpool.ParseConfig(schema.URL())
-	if err != nil {
-		tb.Fatalf("storetest: %v", err)
-	}
+	cfg := pool.Config()
 	cfg.ConnConfig.Tracer = tracer
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	traced, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		tb.Fatalf("storetest: %v", err)
 	}
-	tb.Cleanup(pool.Close)
-	return pool
+	tb.Cleanup(traced.Close)
+	return traced
 }
