@@ -13,9 +13,8 @@ import (
 	"github.com/orderflow/orderflow/domain"
 	"github.com/orderflow/orderflow/domain/money"
 	"github.com/orderflow/orderflow/domain/order"
-	"github.com/orderflow/orderflow/domain/registry"
 	"github.com/orderflow/orderflow/eventstore"
-	"github.com/orderflow/orderflow/internal/pgtest"
+	"github.com/orderflow/orderflow/internal/storetest"
 )
 
 var orderActs *activities.Orders
@@ -24,10 +23,7 @@ var orderActs *activities.Orders
 // and approved through them as its create saga would.
 func newOrders(t *testing.T) (*testsuite.TestActivityEnvironment, aggregate.Store, uuid.UUID) {
 	t.Parallel()
-	schema := pgtest.NewSchema(t, eventstore.Migrate)
-	events := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
-	t.Cleanup(events.Close)
-	st := aggregate.Store{Events: events, Registry: registry.New()}
+	st, _ := storetest.NewAggregates(t)
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
 	env.RegisterActivity(&activities.Orders{Store: st})

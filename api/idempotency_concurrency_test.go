@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 )
 
@@ -40,15 +41,24 @@ func concurrentPosts(h *harness, path, token, key string, bodies ...any) []*http
 	return out
 }
 
+// pairs is how many pairs of concurrent requests a test sends, each pair with a key of
+// its own, so that both orders of arrival are likely to be seen.
+const pairs = 10
+
+// orderingConsumer is a harness with a consumer and a restaurant, and the consumer's
+// token.
+func orderingConsumer(t *testing.T) (h *harness, token string, consumerID, restaurantID uuid.UUID) {
+	t.Parallel()
+	h = newHarness(t)
+	consumerID, restaurantID = h.newConsumer(), h.newRestaurant()
+	return h, h.asConsumer(consumerID), consumerID, restaurantID
+}
+
 // Two requests with one Idempotency-Key and one body, at the same moment: one order,
 // one workflow started, and both clients are told of the same order.
 func TestConcurrentOrdersWithOneKeyAndOneBodyPlaceOneOrder(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	consumerID, restaurantID := h.newConsumer(), h.newRestaurant()
-	token := h.asConsumer(consumerID)
+	h, token, consumerID, restaurantID := orderingConsumer(t)
 	body := orderBody(consumerID, restaurantID)
-	const pairs = 10
 	for i := range pairs {
 		got := concurrentPosts(h, "/v1/orders", token, fmt.Sprintf("pair-%d", i), body, body)
 		var ids []string
@@ -70,13 +80,9 @@ func TestConcurrentOrdersWithOneKeyAndOneBodyPlaceOneOrder(t *testing.T) {
 // Two requests with one Idempotency-Key and different bodies, at the same moment: one
 // places its order, the other is refused with 422 idempotency-key-reused.
 func TestConcurrentOrdersWithOneKeyAndTwoBodiesPlaceOneAndRefuseTheOther(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	consumerID, restaurantID := h.newConsumer(), h.newRestaurant()
-	token := h.asConsumer(consumerID)
+	h, token, consumerID, restaurantID := orderingConsumer(t)
 	one := orderBody(consumerID, restaurantID)
 	other := orderBody(consumerID, restaurantID, map[string]any{"menu_item_id": "pasta", "quantity": 1})
-	const pairs = 10
 	for i := range pairs {
 		got := concurrentPosts(h, "/v1/orders", token, fmt.Sprintf("pair-%d", i), one, other)
 		require.ElementsMatch(t, []int{http.StatusAccepted, http.StatusUnprocessableEntity}, []int{got[0].Code, got[1].Code},

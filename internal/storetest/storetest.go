@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/orderflow/orderflow/aggregate"
 	"github.com/orderflow/orderflow/domain/event"
 	"github.com/orderflow/orderflow/domain/registry"
 	"github.com/orderflow/orderflow/eventstore"
@@ -35,6 +36,14 @@ func New(tb testing.TB, migrate ...func(context.Context, *pgxpool.Pool) error) (
 }
 
 var reg = registry.New()
+
+// NewAggregates is New as the domain's commands use it: the store with the domain's
+// event registry.
+func NewAggregates(tb testing.TB, migrate ...func(context.Context, *pgxpool.Pool) error) (aggregate.Store, pgtest.Schema) {
+	tb.Helper()
+	store, schema := New(tb, migrate...)
+	return aggregate.Store{Events: store, Registry: registry.New()}, schema
+}
 
 // Append appends events to stream as they are, whatever the stream holds, each with an
 // id of its own.
