@@ -16,17 +16,13 @@ import (
 	"github.com/orderflow/orderflow/domain"
 	"github.com/orderflow/orderflow/domain/accounting"
 	"github.com/orderflow/orderflow/domain/money"
-	"github.com/orderflow/orderflow/domain/registry"
 	"github.com/orderflow/orderflow/eventstore"
-	"github.com/orderflow/orderflow/internal/pgtest"
+	"github.com/orderflow/orderflow/internal/storetest"
 )
 
 func newAccounting(t *testing.T, limitCents int64) (*testsuite.TestActivityEnvironment, aggregate.Store, uuid.UUID) {
 	t.Parallel()
-	schema := pgtest.NewSchema(t, eventstore.Migrate)
-	events := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
-	t.Cleanup(events.Close)
-	st := aggregate.Store{Events: events, Registry: registry.New()}
+	st, _ := storetest.NewAggregates(t)
 	consumerID := uuid.New()
 	_, err := app.Consumers{Store: st}.Register(context.Background(), "admin:test", app.RegisterConsumer{
 		ID: consumerID, Name: "Ada", Email: "ada@example.com",

@@ -15,13 +15,16 @@ import (
 )
 
 // slowUpdates is Temporal taking its time over an update (a worker down or busy:
-// WaitForStage Completed waits for the workflow to run it).
+// WaitForStage Completed waits for the workflow to run it); entered hears of each
+// update as it starts waiting.
 type slowUpdates struct {
 	*fakeWorkflows
-	delay time.Duration
+	delay   time.Duration
+	entered chan struct{}
 }
 
 func (s slowUpdates) UpdateWorkflow(ctx context.Context, o client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error) {
+	s.entered <- struct{}{}
 	select {
 	case <-time.After(s.delay):
 	case <-ctx.Done():
@@ -36,11 +39,13 @@ func (s slowUpdates) UpdateWorkflow(ctx context.Context, o client.UpdateWorkflow
 // to prevent a second effect, and it does even past its lease.
 func TestARequestThatOutlivesItsLeaseSendsOneUpdate(t *testing.T) {
 	t.Parallel()
+	const lease = 300 * time.Millisecond
+	entered := make(chan struct{}, 2)
 	h := newHarness(t, func(d *api.Deps) {
 		o := d.Orders.(app.Orders)
-		o.Workflows = slowUpdates{o.Workflows.(*fakeWorkflows), 1500 * time.Millisecond}
+		o.Workflows = slowUpdates{o.Workflows.(*fakeWorkflows), 1500 * time.Millisecond, entered}
 		d.Orders = o
-		d.Idempotency = api.IdempotencyOptions{Lease: 300 * time.Millisecond}
+		d.Idempotency = api.IdempotencyOptions{Lease: lease}
 	})
 	consumerID, restaurantID := h.newConsumer(), h.newRestaurant()
 	id := h.approvedOrder(consumerID, restaurantID)
@@ -51,7 +56,8 @@ func TestARequestThatOutlivesItsLeaseSendsOneUpdate(t *testing.T) {
 	var wg sync.WaitGroup
 	codes := make([]int, 2)
 	wg.Go(func() { codes[0] = h.serve(cancel).Code })
-	time.Sleep(700 * time.Millisecond) // the client gave up and retries, past the lease
+	<-entered           // the first request waits for Temporal, holding the key
+	ageKeys(h, 2*lease) // past its lease: the client gave up and retries
 	wg.Go(func() { codes[1] = h.serve(cancel).Code })
 	wg.Wait()
 	require.Equal(t, []int{http.StatusAccepted, http.StatusAccepted}, codes)

@@ -3,12 +3,14 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"
 
@@ -20,6 +22,7 @@ import (
 	"github.com/orderflow/orderflow/domain/event"
 	"github.com/orderflow/orderflow/domain/kitchen"
 	"github.com/orderflow/orderflow/domain/order"
+	"github.com/orderflow/orderflow/internal/storetest"
 	"github.com/orderflow/orderflow/projections"
 )
 
@@ -81,7 +84,8 @@ func TestGetRejectedOrderHasItsReason(t *testing.T) {
 
 func TestGetOrderWaitsForMinVersion(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
+	reads := &storetest.Statements{Match: "where order_id = $1"} // the API's reads of one order
+	h := newHarness(t, func(d *api.Deps) { d.Queries = projections.Queries{Pool: storetest.TracedPool(t, d.Pool, reads)} })
 	h.runProjector()
 	consumerID, restaurantID := h.newConsumer(), h.newRestaurant()
 	id := h.placeOrder(consumerID, restaurantID)
@@ -98,8 +102,13 @@ func TestGetOrderWaitsForMinVersion(t *testing.T) {
 
 	// A version that arrives while the request waits is what it answers with.
 	approved := make(chan error, 1)
+	before := reads.Count()
 	go func() {
-		time.Sleep(200 * time.Millisecond)
+		// Once the request has read version 1 and looked again, it is waiting.
+		if !assert.Eventually(t, func() bool { return reads.Count() >= before+2 }, 10*time.Second, time.Millisecond) {
+			approved <- errors.New("the request never waited")
+			return
+		}
 		_, err := aggregate.Execute(context.Background(), h.store, aggregate.Command[order.State]{
 			Stream: order.StreamName(id), Apply: (*order.State).Apply, Decide: order.Approve,
 			Metadata: sagaMeta(id, "system", "approve"),

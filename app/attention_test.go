@@ -16,18 +16,15 @@ import (
 	"github.com/orderflow/orderflow/domain/money"
 	"github.com/orderflow/orderflow/domain/order"
 	"github.com/orderflow/orderflow/domain/registry"
-	"github.com/orderflow/orderflow/eventstore"
 	"github.com/orderflow/orderflow/internal/invariants"
-	"github.com/orderflow/orderflow/internal/pgtest"
+	"github.com/orderflow/orderflow/internal/storetest"
 )
 
 // stuck writes the streams of an order whose cancel saga stopped after withdrawing
 // nothing: approved, the card held, the ticket accepted, then NEEDS_ATTENTION.
 func stuck(t *testing.T, ticket ...func(kitchen.State) ([]event.Event, error)) (aggregate.Store, uuid.UUID) {
 	t.Parallel()
-	schema := pgtest.NewSchema(t, eventstore.Migrate)
-	events := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
-	t.Cleanup(events.Close)
+	events, _ := storetest.New(t)
 	st := aggregate.Store{Events: events, Registry: registry.New()}
 	ctx := context.Background()
 	consumerID, orderID := uuid.New(), uuid.New()
@@ -39,14 +36,7 @@ func stuck(t *testing.T, ticket ...func(kitchen.State) ([]event.Event, error)) (
 	run := func(stream string, decide func() ([]event.Event, error)) {
 		evs, err := decide()
 		require.NoError(t, err)
-		data := make([]eventstore.EventData, len(evs))
-		for i, e := range evs {
-			raw, err := st.Registry.Encode(e)
-			require.NoError(t, err)
-			data[i] = eventstore.EventData{ID: uuid.New(), Type: e.EventType(), SchemaVersion: e.SchemaVersion(), Data: raw}
-		}
-		_, err = events.Append(ctx, stream, eventstore.Any(), data...)
-		require.NoError(t, err)
+		storetest.Append(t, events, stream, evs...)
 	}
 	run(order.StreamName(orderID), func() ([]event.Event, error) {
 		return []event.Event{

@@ -12,6 +12,7 @@ import (
 
 	"github.com/orderflow/orderflow/eventstore"
 	"github.com/orderflow/orderflow/internal/pgtest"
+	"github.com/orderflow/orderflow/internal/storetest"
 )
 
 // tally is a tiny aggregate: the sum of the n values of its events.
@@ -32,7 +33,7 @@ func applyTally(s *tally, e eventstore.RecordedEvent) error {
 
 func TestLoadFoldsAStreamAndReturnsItsVersion(t *testing.T) {
 	t.Parallel()
-	store, _ := newStore(t)
+	store, _ := storetest.New(t)
 	ctx := context.Background()
 
 	state, version, err := eventstore.Load(ctx, store, "tally-1", applyTally)
@@ -53,7 +54,7 @@ func TestLoadFoldsAStreamAndReturnsItsVersion(t *testing.T) {
 
 func TestLoadWithSnapshotReadsOnlyTheEventsAfterIt(t *testing.T) {
 	t.Parallel()
-	store, _ := newStore(t)
+	store, _ := storetest.New(t)
 	ctx := context.Background()
 	_, err := store.Append(ctx, "tally-1", eventstore.NoStream(), events(5, "Counted")...)
 	require.NoError(t, err)
@@ -79,7 +80,7 @@ func TestLoadWithSnapshotReadsOnlyTheEventsAfterIt(t *testing.T) {
 
 func TestLoadReportsAnEventItCannotApply(t *testing.T) {
 	t.Parallel()
-	store, _ := newStore(t)
+	store, _ := storetest.New(t)
 	ctx := context.Background()
 	_, err := store.Append(ctx, "tally-1", eventstore.NoStream(), event("Counted", "not an object"))
 	require.NoError(t, err)

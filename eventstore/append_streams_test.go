@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/eventstore"
+	"github.com/orderflow/orderflow/internal/storetest"
 )
 
 func part(stream string, expected eventstore.ExpectedVersion, events ...eventstore.EventData) eventstore.StreamAppend {
@@ -20,7 +21,7 @@ func part(stream string, expected eventstore.ExpectedVersion, events ...eventsto
 // in the order given, each at the end of its stream.
 func TestAppendStreamsStoresEveryStreamInOneTransaction(t *testing.T) {
 	t.Parallel()
-	store, _ := newStore(t)
+	store, _ := storetest.New(t)
 	ctx := context.Background()
 	_, err := store.Append(ctx, "account-1", eventstore.NoStream(), events(2, "Before")...)
 	require.NoError(t, err)
@@ -56,7 +57,7 @@ func TestAppendStreamsStoresEveryStreamInOneTransaction(t *testing.T) {
 // the whole append, naming that stream; the other streams get nothing.
 func TestAppendStreamsConflictOnOneStreamWritesNothing(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	ctx := context.Background()
 	_, err := store.Append(ctx, "b-1", eventstore.NoStream(), events(1, "Moved")...)
 	require.NoError(t, err)
@@ -88,7 +89,7 @@ func TestAppendStreamsConflictOnOneStreamWritesNothing(t *testing.T) {
 
 func TestAppendStreamsRefusesBadInputAndWritesNothing(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	ctx := context.Background()
 	bad := event("Bad", nil)
 	bad.Data = []byte("{not json")
@@ -116,7 +117,7 @@ func TestAppendStreamsRefusesBadInputAndWritesNothing(t *testing.T) {
 // writes nothing.
 func TestRetriedAppendStreamsIsIdempotent(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	ctx := context.Background()
 	parts := []eventstore.StreamAppend{
 		part("consumer-1", eventstore.NoStream(), events(1, "ConsumerRegistered")...),
@@ -142,7 +143,7 @@ func TestRetriedAppendStreamsIsIdempotent(t *testing.T) {
 // was not atomic once, say) is reported as it was stored; the others are appended.
 func TestAppendStreamsAppendsThePartsNotStoredYet(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	ctx := context.Background()
 	consumer, account := events(1, "ConsumerRegistered"), events(1, "AccountOpened")
 	earlier, err := store.Append(ctx, "consumer-1", eventstore.NoStream(), consumer...)
@@ -161,7 +162,7 @@ func TestAppendStreamsAppendsThePartsNotStoredYet(t *testing.T) {
 // whole append.
 func TestAppendStreamsWithAReusedIDIsRefused(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	ctx := context.Background()
 	used := event("Original", 1)
 	_, err := store.Append(ctx, "other-1", eventstore.NoStream(), used)
@@ -180,7 +181,7 @@ func TestAppendStreamsWithAReusedIDIsRefused(t *testing.T) {
 // streams: one wins, the others conflict, and each stream holds one writer's events.
 func TestConcurrentAppendStreamsExactlyOneWins(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	ctx := context.Background()
 	const writers = 12
 	var (
@@ -220,7 +221,7 @@ func TestConcurrentAppendStreamsExactlyOneWins(t *testing.T) {
 // (as subscriptions do) gives each stream's events in stream order.
 func TestConcurrentAppendStreamsKeepStreamOrderInCommitOrder(t *testing.T) {
 	t.Parallel()
-	store, _ := newStore(t)
+	store, _ := storetest.New(t)
 	ctx := context.Background()
 	const writers, rounds = 6, 10
 	var wg sync.WaitGroup

@@ -12,11 +12,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/eventstore"
+	"github.com/orderflow/orderflow/internal/storetest"
 )
 
 func TestAppendThenReadStreamReturnsEventsWithTheirContext(t *testing.T) {
 	t.Parallel()
-	store, _ := newStore(t)
+	store, _ := storetest.New(t)
 	ctx := context.Background()
 	batch := events(3, "OrderCreated")
 	batch[0].Metadata = eventstore.Metadata{User: "alice", CorrelationID: "order-1", CausationID: "cmd-1",
@@ -67,7 +68,7 @@ func TestAppendChecksExpectedVersion(t *testing.T) {
 		{"exact ahead", 2, eventstore.Exact(3), false},
 		{"exact zero on empty", 0, eventstore.Exact(0), true},
 	}
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	ctx := context.Background()
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -98,7 +99,7 @@ func TestAppendChecksExpectedVersion(t *testing.T) {
 // the stream's positions have no gaps.
 func TestConcurrentAppendsToOneStreamExactlyOneWinsEachVersion(t *testing.T) {
 	t.Parallel()
-	store, _ := newStore(t)
+	store, _ := storetest.New(t)
 	ctx := context.Background()
 	const writers, versions = 12, 30
 
@@ -134,7 +135,7 @@ func TestConcurrentAppendsToOneStreamExactlyOneWinsEachVersion(t *testing.T) {
 // Appends with Any never conflict with each other and never leave gaps.
 func TestConcurrentAnyAppendsAreGapless(t *testing.T) {
 	t.Parallel()
-	store, _ := newStore(t)
+	store, _ := storetest.New(t)
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	for w := 0; w < 8; w++ {
@@ -153,7 +154,7 @@ func TestConcurrentAnyAppendsAreGapless(t *testing.T) {
 
 func TestRetriedAppendIsIdempotent(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	ctx := context.Background()
 	batch := events(2, "CreditCardAuthorized")
 
@@ -171,7 +172,7 @@ func TestRetriedAppendIsIdempotent(t *testing.T) {
 
 func TestConcurrentRetriesOfOneAppendStoreItOnce(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	ctx := context.Background()
 	batch := events(3, "TicketCreated")
 	results := make([]eventstore.AppendResult, 8)
@@ -194,7 +195,7 @@ func TestConcurrentRetriesOfOneAppendStoreItOnce(t *testing.T) {
 
 func TestReusedEventIDWithOtherContentIsRefused(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	ctx := context.Background()
 	original := event("OrderCreated", map[string]string{"a": "b"})
 	_, err := store.Append(ctx, "order-1", eventstore.Any(), original)
@@ -221,7 +222,7 @@ func TestReusedEventIDWithOtherContentIsRefused(t *testing.T) {
 
 func TestAppendRefusesBadInputAndWritesNothing(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	ctx := context.Background()
 	valid := event("Valid", map[string]int{"x": 1})
 	with := func(change func(*eventstore.EventData)) []eventstore.EventData {
@@ -268,7 +269,7 @@ func TestAppendRefusesBadInputAndWritesNothing(t *testing.T) {
 
 func TestStoredEventsCannotBeChangedOrDeleted(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	ctx := context.Background()
 	_, err := store.Append(ctx, "order-1", eventstore.NoStream(), event("OrderCreated", nil))
 	require.NoError(t, err)
@@ -288,7 +289,7 @@ func TestStoredEventsCannotBeChangedOrDeleted(t *testing.T) {
 // refused, though it skips reading the stream's head (the unique key refuses it).
 func TestAppendAtAStaleKnownVersionIsAConflict(t *testing.T) {
 	t.Parallel()
-	first, schema := newStore(t)
+	first, schema := storetest.New(t)
 	second := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
 	t.Cleanup(second.Close)
 	ctx := context.Background()

@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/eventstore"
+	"github.com/orderflow/orderflow/internal/storetest"
 )
 
 var benchData = json.RawMessage(`{"order_id":"4f1f7a35-3a0b-4c62-9a51-6c1b7d1e0a11","amount":{"cents":2350,"currency":"EUR"}}`)
@@ -93,7 +94,7 @@ func createRawInserts(b *testing.B, pool *pgxpool.Pool) {
 func BenchmarkSingleEventCommits(b *testing.B) {
 	for _, c := range []int{1, 8} {
 		b.Run(fmt.Sprintf("c=%d", c), func(b *testing.B) {
-			store, schema := newStore(b)
+			store, schema := storetest.New(b)
 			ctx := context.Background()
 			createRawInserts(b, schema.Pool)
 			md := benchEvent().Metadata
@@ -133,7 +134,7 @@ func BenchmarkSingleEventCommits(b *testing.B) {
 func BenchmarkAppendBatchOf100(b *testing.B) {
 	for _, c := range []int{1, 4} {
 		b.Run(fmt.Sprintf("c=%d", c), func(b *testing.B) {
-			store, schema := newStore(b)
+			store, schema := storetest.New(b)
 			ctx := context.Background()
 			createRawInserts(b, schema.Pool)
 			md := benchEvent().Metadata
@@ -194,7 +195,7 @@ type replayAmount struct {
 // stream's data in stream order, each row decoded the same way, with no event
 // envelope. Times are per replay in microseconds, alternating order per iteration.
 func BenchmarkReplay10kEventStream(b *testing.B) {
-	store, schema := newStore(b)
+	store, schema := storetest.New(b)
 	fillStream(b, store, "account-big", 10_000)
 	type account struct{ Held int64 }
 	apply := func(s *account, e eventstore.RecordedEvent) error {
@@ -259,7 +260,7 @@ func BenchmarkReplay10kEventStream(b *testing.B) {
 //
 // Each iteration runs the baseline and the measured side in alternating order.
 func BenchmarkSubscriptionCatchUp100k(b *testing.B) {
-	store, schema := newStore(b)
+	store, schema := storetest.New(b)
 	for s := 0; s < 1000; s++ {
 		fillStream(b, store, streamName("order", s), 100)
 	}

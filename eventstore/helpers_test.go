@@ -14,16 +14,6 @@ import (
 	"github.com/orderflow/orderflow/internal/pgtest"
 )
 
-// newStore is a store on a fresh, migrated schema of its own, with its own
-// notification channel so that other tests' appends do not wake its subscribers.
-func newStore(tb testing.TB) (*eventstore.Store, pgtest.Schema) {
-	tb.Helper()
-	schema := pgtest.NewSchema(tb, eventstore.Migrate)
-	store := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
-	tb.Cleanup(store.Close)
-	return store, schema
-}
-
 func event(typ string, data any) eventstore.EventData {
 	raw, err := json.Marshal(data)
 	if err != nil {

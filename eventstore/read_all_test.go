@@ -9,11 +9,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/eventstore"
+	"github.com/orderflow/orderflow/internal/storetest"
 )
 
 func TestReadAllFiltersByCategoryAndType(t *testing.T) {
 	t.Parallel()
-	store, _ := newStore(t)
+	store, _ := storetest.New(t)
 	ctx := context.Background()
 	_, err := store.Append(ctx, "order-1", eventstore.NoStream(), event("OrderCreated", nil), event("OrderApproved", nil))
 	require.NoError(t, err)
@@ -47,7 +48,7 @@ func TestReadAllFiltersByCategoryAndType(t *testing.T) {
 
 func TestReadAllPagesFromACheckpoint(t *testing.T) {
 	t.Parallel()
-	store, _ := newStore(t)
+	store, _ := storetest.New(t)
 	ctx := context.Background()
 	for i := 0; i < 5; i++ {
 		_, err := store.Append(ctx, streamName("order", i), eventstore.NoStream(), events(3, "E")...)
@@ -77,7 +78,7 @@ func TestReadAllPagesFromACheckpoint(t *testing.T) {
 // skipped by a reader that has already seen later positions.
 func TestReadAllHoldsBackEventsBehindAnOpenTransaction(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	ctx := context.Background()
 
 	slow, err := schema.Pool.Begin(ctx)
@@ -106,7 +107,7 @@ func TestReadAllHoldsBackEventsBehindAnOpenTransaction(t *testing.T) {
 
 func TestReadStreamBackwardFromAPositionWithALimit(t *testing.T) {
 	t.Parallel()
-	store, _ := newStore(t)
+	store, _ := storetest.New(t)
 	ctx := context.Background()
 	_, err := store.Append(ctx, "order-1", eventstore.NoStream(), events(10, "E")...)
 	require.NoError(t, err)
@@ -134,7 +135,7 @@ func TestReadStreamBackwardFromAPositionWithALimit(t *testing.T) {
 
 func TestReadCorrelatedReturnsTheAuditTrailAcrossStreams(t *testing.T) {
 	t.Parallel()
-	store, _ := newStore(t)
+	store, _ := storetest.New(t)
 	ctx := context.Background()
 	mine := func(typ string) eventstore.EventData {
 		e := event(typ, nil)

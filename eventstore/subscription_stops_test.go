@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/eventstore"
+	"github.com/orderflow/orderflow/internal/storetest"
 )
 
 // A handler that refuses an event stops its subscription there: the events before it,
@@ -18,7 +19,7 @@ import (
 // again at once, and Skip passes over it with the decision recorded.
 func TestAFailingEventStopsTheSubscriptionAfterTheEventsBeforeIt(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	ctx := context.Background()
 	batch := events(6, "E")
 	_, err := store.Append(ctx, "s-1", eventstore.NoStream(), batch...)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/orderflow/orderflow/eventstore"
 	"github.com/orderflow/orderflow/internal/pgtest"
+	"github.com/orderflow/orderflow/internal/storetest"
 )
 
 // effects is a handler whose effect is a row per delivered event, written in the
@@ -72,18 +73,7 @@ func requireExactlyOnceInOrder(t *testing.T, rows []effectRow, appended map[uuid
 }
 
 func runSubscription(t *testing.T, store *eventstore.Store, sub eventstore.Subscription) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- store.Subscribe(ctx, sub) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			require.ErrorIs(t, <-done, context.Canceled)
-		})
-	}
-	t.Cleanup(stop)
-	return stop
+	return storetest.Run(t, func(ctx context.Context) error { return store.Subscribe(ctx, sub) })
 }
 
 func waitForEffects(t *testing.T, schema pgtest.Schema, n int) {
@@ -95,13 +85,72 @@ func waitForEffects(t *testing.T, schema pgtest.Schema, n int) {
 	}, 20*time.Second, 10*time.Millisecond, "waiting for %d effects", n)
 }
 
+// appendTracked appends n events to stream and adds them to appended.
+func appendTracked(t *testing.T, store *eventstore.Store, stream string, n int, appended map[uuid.UUID]bool) {
+	t.Helper()
+	batch := events(n, "E")
+	for _, e := range batch {
+		appended[e.ID] = true
+	}
+	_, err := store.Append(context.Background(), stream, eventstore.Any(), batch...)
+	require.NoError(t, err)
+}
+
+// drain appends a marker after everything else and waits until it has taken effect.
+// A subscription delivers in commit order, so a second delivery of any earlier event
+// (a checkpoint that did not move, two instances reading the same batch) lands before
+// the marker's: once the marker is in, the effects are final. The marker joins appended.
+func drain(t *testing.T, store *eventstore.Store, schema pgtest.Schema, appended map[uuid.UUID]bool) {
+	t.Helper()
+	marker := event("Marker", nil)
+	_, err := store.Append(context.Background(), "marker-1", eventstore.Any(), marker)
+	require.NoError(t, err)
+	appended[marker.ID] = true
+	require.Eventually(t, func() bool {
+		var seen bool
+		require.NoError(t, schema.Pool.QueryRow(context.Background(),
+			"select exists (select 1 from effects where event_id = $1)", marker.ID).Scan(&seen))
+		return seen
+	}, 20*time.Second, 10*time.Millisecond, "waiting for the marker event's effect")
+}
+
+// writeQuietly inserts an event without the notification Append sends, so that only a
+// subscription's own catch-up reads can find it.
+func writeQuietly(t *testing.T, schema pgtest.Schema, stream string) uuid.UUID {
+	t.Helper()
+	ctx := context.Background()
+	id := uuid.New()
+	require.NoError(t, pgx.BeginFunc(ctx, schema.Pool, func(tx pgx.Tx) error { return insertEvent(ctx, tx, stream, id) }))
+	return id
+}
+
+// nextBatch waits for the checkpoint OnBatch reports after the next committed batch.
+func nextBatch(t *testing.T, batches <-chan eventstore.Checkpoint) eventstore.Checkpoint {
+	t.Helper()
+	select {
+	case c := <-batches:
+		return c
+	case <-time.After(20 * time.Second):
+		t.Fatal("no batch was delivered within 20s")
+		return eventstore.Checkpoint{}
+	}
+}
+
+func effectIDs(t *testing.T, schema pgtest.Schema) []uuid.UUID {
+	var ids []uuid.UUID
+	for _, r := range effectRows(t, schema) {
+		ids = append(ids, r.id)
+	}
+	return ids
+}
+
 // Writers whose transactions commit out of order (each sleeps a random while between
 // taking its position and committing) while a subscriber follows: every event is
 // delivered exactly once and each stream in order. A reader that only remembers the
 // highest global position seen would skip the events of the slow transactions.
 func TestSubscriptionDeliversOutOfOrderCommitsExactlyOnceInOrder(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	handler := effects(t, schema)
 	runSubscription(t, store, eventstore.Subscription{Name: "all", Handler: handler, BatchSize: 7,
 		PollInterval: 20 * time.Millisecond})
@@ -139,8 +188,7 @@ func TestSubscriptionDeliversOutOfOrderCommitsExactlyOnceInOrder(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	waitForEffects(t, schema, len(appended))
-	time.Sleep(100 * time.Millisecond) // a double delivery would land now
+	drain(t, store, schema, appended)
 	requireExactlyOnceInOrder(t, effectRows(t, schema), appended)
 }
 
@@ -148,7 +196,7 @@ func TestSubscriptionDeliversOutOfOrderCommitsExactlyOnceInOrder(t *testing.T) {
 // subscription resumes from the checkpoint and every effect happens exactly once.
 func TestSubscriptionResumesAfterACrashWithEveryEffectExactlyOnce(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	handler := effects(t, schema)
 	ctx := context.Background()
 	appended := map[uuid.UUID]bool{}
@@ -178,22 +226,16 @@ func TestSubscriptionResumesAfterACrashWithEveryEffectExactlyOnce(t *testing.T) 
 	require.Len(t, effectRows(t, schema), 400, "the interrupted batch left no effect behind")
 
 	runSubscription(t, store, eventstore.Subscription{Name: "projection", Handler: handler, BatchSize: 50})
-	waitForEffects(t, schema, 1000)
-	time.Sleep(100 * time.Millisecond)
+	drain(t, store, schema, appended)
 	requireExactlyOnceInOrder(t, effectRows(t, schema), appended)
 }
 
 func TestSubscriptionRetriesAFailingHandler(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	handler := effects(t, schema)
 	appended := map[uuid.UUID]bool{}
-	batch := events(10, "E")
-	for _, e := range batch {
-		appended[e.ID] = true
-	}
-	_, err := store.Append(context.Background(), "s-1", eventstore.NoStream(), batch...)
-	require.NoError(t, err)
+	appendTracked(t, store, "s-1", 10, appended)
 
 	var failures atomic.Int64
 	flaky := func(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
@@ -203,26 +245,31 @@ func TestSubscriptionRetriesAFailingHandler(t *testing.T) {
 		return handler(ctx, tx, e)
 	}
 	runSubscription(t, store, eventstore.Subscription{Name: "flaky", Handler: flaky, BatchSize: 4})
-	waitForEffects(t, schema, 10)
+	drain(t, store, schema, appended)
 	requireExactlyOnceInOrder(t, effectRows(t, schema), appended)
 	require.Equal(t, int64(3), failures.Load())
 }
 
-// With polling effectively off, only LISTEN/NOTIFY can wake the subscriber.
+// A subscription that has caught up and polls once an hour learns of an append only
+// from its notification: the event must arrive long before the next poll.
 func TestSubscriptionWakesOnNotification(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	handler := effects(t, schema)
-	var batches atomic.Int64
+	// The first catch-up read, made after the subscription starts listening, finds this
+	// one; its batch tells that the subscription is listening and has nothing left.
+	quiet := writeQuietly(t, schema, "quiet-1")
+	batches := make(chan eventstore.Checkpoint, 10)
 	runSubscription(t, store, eventstore.Subscription{Name: "live", Handler: handler, PollInterval: time.Hour,
-		OnBatch: func(int, eventstore.Checkpoint) { batches.Add(1) }})
-	time.Sleep(200 * time.Millisecond) // let it start listening
+		OnBatch: func(_ int, last eventstore.Checkpoint) { batches <- last }})
+	first := nextBatch(t, batches)
 
-	_, err := store.Append(context.Background(), "s-1", eventstore.NoStream(), event("E", nil))
+	notified := event("E", nil)
+	_, err := store.Append(context.Background(), "s-1", eventstore.NoStream(), notified)
 	require.NoError(t, err)
-	waitForEffects(t, schema, 1)
-	// OnBatch runs just after the commit that made the effect visible.
-	require.Eventually(t, func() bool { return batches.Load() == 1 }, time.Second, time.Millisecond)
+	second := nextBatch(t, batches)
+	require.Greater(t, second.GlobalPosition, first.GlobalPosition)
+	require.Equal(t, []uuid.UUID{quiet, notified.ID}, effectIDs(t, schema))
 }
 
 // An append whose notification arrives while a running transaction holds it behind the
@@ -230,29 +277,42 @@ func TestSubscriptionWakesOnNotification(t *testing.T) {
 // nobody will notify again, so the subscriber must look again by itself.
 func TestSubscriptionDeliversEventsHeldBackWhenTheirNotificationCame(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	_, schema := storetest.New(t)
 	ctx := context.Background()
-	runSubscription(t, store, eventstore.Subscription{Name: "patient", Handler: effects(t, schema), PollInterval: time.Hour})
-	time.Sleep(200 * time.Millisecond) // let it start listening
+	// Every delivery attempt starts by locking the checkpoint and measuring the horizon.
+	looks := &storetest.Statements{Match: "pg_snapshot_xmin"}
+	store := eventstore.New(storetest.TracedPool(t, schema.Pool, looks), eventstore.WithChannel(schema.Name))
+	t.Cleanup(store.Close)
+	handler := effects(t, schema)
+	quiet := writeQuietly(t, schema, "quiet-1")
+	batches := make(chan eventstore.Checkpoint, 10)
+	runSubscription(t, store, eventstore.Subscription{Name: "patient", Handler: handler, PollInterval: time.Hour,
+		OnBatch: func(_ int, last eventstore.Checkpoint) { batches <- last }})
+	nextBatch(t, batches) // listening, caught up, waiting for a notification
+	before := looks.Count()
 
 	slow, err := schema.Pool.Begin(ctx)
 	require.NoError(t, err)
 	defer slow.Rollback(ctx)
 	require.NoError(t, insertEvent(ctx, slow, "slow-1", uuid.New()))
-	_, err = store.Append(ctx, "fast-1", eventstore.NoStream(), event("E", nil))
+	fast := event("E", nil)
+	_, err = store.Append(ctx, "fast-1", eventstore.NoStream(), fast)
 	require.NoError(t, err)
-	time.Sleep(300 * time.Millisecond) // the notification is heard and the event held back
-	require.Empty(t, effectRows(t, schema))
+	// Only the notification wakes it: the look it takes after that finds the event held.
+	require.Eventually(t, func() bool { return looks.Count() > before }, 20*time.Second, time.Millisecond,
+		"the subscription never looked after the notification")
+	require.Equal(t, []uuid.UUID{quiet}, effectIDs(t, schema), "the fast event is held behind the slow transaction")
 
 	require.NoError(t, slow.Rollback(ctx))
-	waitForEffects(t, schema, 1)
+	nextBatch(t, batches)
+	require.Equal(t, []uuid.UUID{quiet, fast.ID}, effectIDs(t, schema))
 }
 
 // The listening connection is killed by the server; the subscription reconnects and
 // carries on from its checkpoint.
 func TestSubscriptionSurvivesADroppedConnection(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	handler := effects(t, schema)
 	ctx := context.Background()
 	runSubscription(t, store, eventstore.Subscription{Name: "sturdy", Handler: handler, PollInterval: time.Hour})
@@ -288,7 +348,7 @@ func TestSubscriptionSurvivesADroppedConnection(t *testing.T) {
 // effect once.
 func TestTwoInstancesOfASubscriptionDeliverEachEventOnce(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	handler := effects(t, schema)
 	for i := 0; i < 2; i++ {
 		runSubscription(t, store, eventstore.Subscription{Name: "shared", Handler: handler, BatchSize: 10,
@@ -303,14 +363,59 @@ func TestTwoInstancesOfASubscriptionDeliverEachEventOnce(t *testing.T) {
 		_, err := store.Append(context.Background(), streamName("s", i%3), eventstore.Any(), batch...)
 		require.NoError(t, err)
 	}
-	waitForEffects(t, schema, 100)
-	time.Sleep(100 * time.Millisecond)
+	drain(t, store, schema, appended)
 	requireExactlyOnceInOrder(t, effectRows(t, schema), appended)
+}
+
+// Two instances of one subscription, the second started while the first owns it: the
+// standby delivers nothing while the owner runs; when the owner stops, the standby takes
+// over from the owner's checkpoint, and no event is lost or takes effect twice.
+func TestAStandbyTakesOverFromTheCheckpointWhenTheOwnerStops(t *testing.T) {
+	t.Parallel()
+	store, schema := storetest.New(t)
+	handler := effects(t, schema)
+	ctx := context.Background()
+	appended := map[uuid.UUID]bool{}
+	appendSome := func(stream string) { appendTracked(t, store, stream, 5, appended) }
+	const name = "takeover"
+	instance := func(batches chan eventstore.Checkpoint) eventstore.Subscription {
+		return eventstore.Subscription{Name: name, Handler: handler, BatchSize: 3, PollInterval: 20 * time.Millisecond,
+			OnBatch: func(_ int, last eventstore.Checkpoint) { batches <- last }}
+	}
+
+	ownerBatches, standbyBatches := make(chan eventstore.Checkpoint, 100), make(chan eventstore.Checkpoint, 100)
+	appendSome("s-1")
+	stopOwner := runSubscription(t, store, instance(ownerBatches))
+	nextBatch(t, ownerBatches) // it owns the subscription
+	runSubscription(t, store, instance(standbyBatches))
+	require.Eventually(t, func() bool {
+		var sessions int
+		require.NoError(t, schema.Pool.QueryRow(ctx, `select count(*) from pg_stat_activity
+			where application_name = 'orderflow subscription '||$1 and datname = current_database()`, name).Scan(&sessions))
+		return sessions == 2
+	}, 20*time.Second, 10*time.Millisecond, "the standby is connected")
+
+	appendSome("s-2")
+	waitForEffects(t, schema, 10)
+	stopOwner()
+	require.Zero(t, len(standbyBatches), "batches the standby delivered while the owner ran")
+	handedOver, err := store.SubscriptionCheckpoint(ctx, name)
+	require.NoError(t, err)
+
+	appendSome("s-3")
+	taken := nextBatch(t, standbyBatches)
+	require.Greater(t, taken.GlobalPosition, handedOver.GlobalPosition)
+	drain(t, store, schema, appended)
+	requireExactlyOnceInOrder(t, effectRows(t, schema), appended)
+	var byStandby int
+	require.NoError(t, schema.Pool.QueryRow(ctx, `select count(*) from effects e join events v using (event_id)
+		where v.global_position > $1`, handedOver.GlobalPosition).Scan(&byStandby))
+	require.Equal(t, 6, byStandby, "the last five and the marker, all after the handover")
 }
 
 func TestIdempotentHandlerRunsOncePerEvent(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	ctx := context.Background()
 	e := event("E", nil)
 	_, err := store.Append(ctx, "s-1", eventstore.NoStream(), e)
@@ -345,15 +450,10 @@ func TestIdempotentHandlerRunsOncePerEvent(t *testing.T) {
 // back and handed to it again, whole, so its effects commit once.
 func TestBatchHandlerGetsWholeBatchesAndRetriesAFailedOne(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	handler := effects(t, schema)
 	appended := map[uuid.UUID]bool{}
-	batch := events(10, "E")
-	for _, e := range batch {
-		appended[e.ID] = true
-	}
-	_, err := store.Append(context.Background(), "s-1", eventstore.NoStream(), batch...)
-	require.NoError(t, err)
+	appendTracked(t, store, "s-1", 10, appended)
 
 	var mu sync.Mutex
 	var sizes []int
@@ -374,16 +474,17 @@ func TestBatchHandlerGetsWholeBatchesAndRetriesAFailedOne(t *testing.T) {
 			return nil
 		}})
 	waitForEffects(t, schema, 10)
+	drain(t, store, schema, appended)
 	requireExactlyOnceInOrder(t, effectRows(t, schema), appended)
 	mu.Lock()
 	defer mu.Unlock()
-	require.Equal(t, []int{4, 4, 2}, sizes)
+	require.Equal(t, []int{4, 4, 2, 1}, sizes, "the ten events, then the marker")
 	require.True(t, failed.Load())
 }
 
 func TestSubscriptionNeedsExactlyOneHandler(t *testing.T) {
 	t.Parallel()
-	store, _ := newStore(t)
+	store, _ := storetest.New(t)
 	noop := func(context.Context, pgx.Tx, eventstore.RecordedEvent) error { return nil }
 	noopBatch := func(context.Context, pgx.Tx, []eventstore.RecordedEvent) error { return nil }
 	for _, sub := range []eventstore.Subscription{{Name: "none"},
@@ -396,7 +497,7 @@ func TestSubscriptionNeedsExactlyOneHandler(t *testing.T) {
 // reached, and the age of the oldest; everything is behind a subscription that never ran.
 func TestBehindCountsWhatASubscriptionHasNotHandled(t *testing.T) {
 	t.Parallel()
-	store, schema := newStore(t)
+	store, schema := storetest.New(t)
 	ctx := context.Background()
 	_, err := store.Append(ctx, "a-1", eventstore.NoStream(), events(3, "Wanted")...)
 	require.NoError(t, err)

@@ -15,6 +15,7 @@ import (
 	"github.com/orderflow/orderflow/integration"
 	"github.com/orderflow/orderflow/internal/natstest"
 	"github.com/orderflow/orderflow/internal/pgtest"
+	"github.com/orderflow/orderflow/internal/storetest"
 	"github.com/orderflow/orderflow/notifier"
 	"github.com/orderflow/orderflow/relay"
 )
@@ -58,21 +59,6 @@ func newEnv(t *testing.T) *env {
 func (e *env) notifier(m notifier.Metrics) *notifier.Notifier {
 	return &notifier.Notifier{Pool: e.schema.Pool, Conn: e.nc, Stream: e.names.Stream, SubjectPrefix: e.names.SubjectPrefix,
 		AckWait: time.Second, Metrics: m}
-}
-
-func run(t *testing.T, f func(ctx context.Context) error) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- f(ctx) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			require.ErrorIs(t, <-done, context.Canceled)
-		})
-	}
-	t.Cleanup(stop)
-	return stop
 }
 
 // approved is an OrderApproved envelope for a new order.
@@ -120,7 +106,7 @@ func TestAMessageDeliveredTwiceHasItsEffectOnce(t *testing.T) {
 		e.publish(t, env, "")
 	}
 	m := &outcomes{}
-	run(t, e.notifier(m).Run)
+	storetest.Run(t, e.notifier(m).Run)
 	require.Eventually(t, func() bool { return m.get(notifier.OutcomeDuplicate) == 3 }, 20*time.Second, 10*time.Millisecond)
 	require.Equal(t, 3, m.get(notifier.OutcomeNotified))
 	notes, processed := e.counts(t)
@@ -160,7 +146,7 @@ func TestRedeliveryAfterASubscriberCrashHasItsEffectOnce(t *testing.T) {
 	require.GreaterOrEqual(t, notes, 1, "the crashed notifier committed before it died")
 
 	m := &outcomes{}
-	run(t, e.notifier(m).Run)
+	storetest.Run(t, e.notifier(m).Run)
 	require.Eventually(t, func() bool {
 		_, processed := e.counts(t)
 		return processed == 5 && m.get(notifier.OutcomeDuplicate) >= 1
@@ -184,7 +170,7 @@ func TestUnknownAndMalformedMessagesDoNotBlock(t *testing.T) {
 	e.publish(t, good, "")
 
 	m := &outcomes{}
-	run(t, e.notifier(m).Run)
+	storetest.Run(t, e.notifier(m).Run)
 	require.Eventually(t, func() bool { return m.get(notifier.OutcomeNotified) == 1 }, 20*time.Second, 10*time.Millisecond)
 	require.Equal(t, 1, m.get(notifier.OutcomeIgnored))
 	require.Equal(t, 1, m.get(notifier.OutcomeMalformed))

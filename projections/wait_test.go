@@ -10,6 +10,7 @@ import (
 
 	"github.com/orderflow/orderflow/domain"
 	"github.com/orderflow/orderflow/domain/order"
+	"github.com/orderflow/orderflow/internal/storetest"
 	"github.com/orderflow/orderflow/projections"
 )
 
@@ -20,13 +21,33 @@ type waited struct {
 }
 
 func waitInBackground(ctx context.Context, e *env, id uuid.UUID, version int64, maxWait time.Duration) <-chan waited {
+	return waitOn(ctx, e.q, id, version, maxWait)
+}
+
+// waitInBackgroundCounted is waitInBackground that also counts the wait's reads of the
+// order, so that a test can tell it is under way.
+func waitInBackgroundCounted(ctx context.Context, e *env, id uuid.UUID, version int64, maxWait time.Duration) (<-chan waited, *storetest.Statements) {
+	reads := &storetest.Statements{Match: "where order_id = $1"}
+	pool := storetest.TracedPool(e.t, e.schema.Pool, reads)
+	require.NoError(e.t, pool.Ping(ctx))
+	return waitOn(ctx, projections.Queries{Pool: pool}, id, version, maxWait), reads
+}
+
+func waitOn(ctx context.Context, q projections.Queries, id uuid.UUID, version int64, maxWait time.Duration) <-chan waited {
 	out := make(chan waited, 1)
 	go func() {
 		start := time.Now()
-		v, err := e.q.WaitForOrderVersion(ctx, id, version, maxWait)
+		v, err := q.WaitForOrderVersion(ctx, id, version, maxWait)
 		out <- waited{v, err, time.Since(start)}
 	}()
 	return out
+}
+
+// waitForReads waits until the wait has read the order n times: it is polling.
+func waitForReads(t *testing.T, reads *storetest.Statements, n int64) {
+	t.Helper()
+	require.Eventually(t, func() bool { return reads.Count() >= n }, 10*time.Second, time.Millisecond,
+		"the wait has not read the order %d times", n)
 }
 
 func TestWaitForOrderVersionReturnsAsSoonAsTheVersionIsReached(t *testing.T) {
@@ -36,8 +57,8 @@ func TestWaitForOrderVersionReturnsAsSoonAsTheVersionIsReached(t *testing.T) {
 	id := uuid.New()
 	e.waitOrder(id, e.append(order.StreamName(id), orderCreated(id, uuid.New(), uuid.New())))
 
-	result := waitInBackground(context.Background(), e, id, 2, 8*time.Second)
-	time.Sleep(200 * time.Millisecond)
+	result, reads := waitInBackgroundCounted(context.Background(), e, id, 2, 8*time.Second)
+	waitForReads(t, reads, 2) // it found version 1 and looked again
 	select {
 	case r := <-result:
 		t.Fatalf("returned before version 2 existed: %+v", r)
@@ -100,8 +121,8 @@ func TestWaitForOrderVersionWaitsForAnOrderToAppear(t *testing.T) {
 	e.runProjector()
 	id := uuid.New()
 
-	result := waitInBackground(context.Background(), e, id, 1, 8*time.Second)
-	time.Sleep(100 * time.Millisecond)
+	result, reads := waitInBackgroundCounted(context.Background(), e, id, 1, 8*time.Second)
+	waitForReads(t, reads, 2) // it found no order and looked again
 	e.append(order.StreamName(id), orderCreated(id, uuid.New(), uuid.New()))
 
 	r := <-result

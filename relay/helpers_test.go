@@ -3,7 +3,6 @@ package relay_test
 import (
 	"context"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,20 +11,17 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
-	"github.com/orderflow/orderflow/domain/event"
 	"github.com/orderflow/orderflow/domain/kitchen"
 	"github.com/orderflow/orderflow/domain/money"
 	"github.com/orderflow/orderflow/domain/order"
-	"github.com/orderflow/orderflow/domain/registry"
 	"github.com/orderflow/orderflow/eventstore"
 	"github.com/orderflow/orderflow/integration"
 	"github.com/orderflow/orderflow/internal/natstest"
 	"github.com/orderflow/orderflow/internal/pgtest"
+	"github.com/orderflow/orderflow/internal/storetest"
 	"github.com/orderflow/orderflow/notifier"
 	"github.com/orderflow/orderflow/relay"
 )
-
-var reg = registry.New()
 
 // env is one test's store (its own schema) and broker names (its own stream and
 // subject prefix on the shared NATS server).
@@ -38,9 +34,7 @@ type env struct {
 }
 
 func newEnv(t *testing.T, natsURL string) *env {
-	schema := pgtest.NewSchema(t, eventstore.Migrate, notifier.Migrate)
-	store := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
-	t.Cleanup(store.Close)
+	store, schema := storetest.New(t, notifier.Migrate)
 	nc, js := natstest.Connect(t, natsURL, append(relay.ConnectOptions(), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))...)
 	return &env{schema: schema, store: store, nc: nc, js: js, names: natstest.Unique(t, js)}
 }
@@ -55,34 +49,6 @@ func (e *env) notifier() *notifier.Notifier {
 		AckWait: time.Second}
 }
 
-// run runs f until the test ends (or stop is called) and checks it ended with ctx.
-func run(t *testing.T, f func(ctx context.Context) error) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- f(ctx) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			require.ErrorIs(t, <-done, context.Canceled)
-		})
-	}
-	t.Cleanup(stop)
-	return stop
-}
-
-func appendEvents(t *testing.T, store *eventstore.Store, stream string, events ...event.Event) {
-	t.Helper()
-	data := make([]eventstore.EventData, len(events))
-	for i, e := range events {
-		raw, err := reg.Encode(e)
-		require.NoError(t, err)
-		data[i] = eventstore.EventData{ID: uuid.New(), Type: e.EventType(), SchemaVersion: e.SchemaVersion(), Data: raw}
-	}
-	_, err := store.Append(context.Background(), stream, eventstore.Any(), data...)
-	require.NoError(t, err)
-}
-
 // placeOrders appends n orders' lives, interleaving their streams, public and
 // internal events alike: created, ticket created (internal) and accepted, approved,
 // cancel requested (internal), canceled. Each order has 4 public events.
@@ -94,16 +60,16 @@ func placeOrders(t *testing.T, store *eventstore.Store, n int) []uuid.UUID {
 	}
 	eur := money.MustNew(900, "EUR")
 	for _, id := range ids {
-		appendEvents(t, store, order.StreamName(id), order.OrderCreated{OrderID: id, ConsumerID: uuid.New(), RestaurantID: uuid.New(),
+		storetest.Append(t, store, order.StreamName(id), order.OrderCreated{OrderID: id, ConsumerID: uuid.New(), RestaurantID: uuid.New(),
 			Lines: []order.Line{{MenuItemID: "m", Name: "Margherita", Quantity: 1, UnitPrice: eur, Total: eur}}, Total: eur})
-		appendEvents(t, store, kitchen.StreamName(id), kitchen.TicketCreated{TicketID: id, OrderID: id, RestaurantID: uuid.New()})
+		storetest.Append(t, store, kitchen.StreamName(id), kitchen.TicketCreated{TicketID: id, OrderID: id, RestaurantID: uuid.New()})
 	}
 	for _, id := range ids {
-		appendEvents(t, store, kitchen.StreamName(id), kitchen.TicketAccepted{TicketID: id})
-		appendEvents(t, store, order.StreamName(id), order.OrderApproved{OrderID: id}, order.OrderCancelRequested{OrderID: id})
+		storetest.Append(t, store, kitchen.StreamName(id), kitchen.TicketAccepted{TicketID: id})
+		storetest.Append(t, store, order.StreamName(id), order.OrderApproved{OrderID: id}, order.OrderCancelRequested{OrderID: id})
 	}
 	for _, id := range ids {
-		appendEvents(t, store, order.StreamName(id), order.OrderCanceled{OrderID: id, Reason: "test"})
+		storetest.Append(t, store, order.StreamName(id), order.OrderCanceled{OrderID: id, Reason: "test"})
 	}
 	return ids
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/orderflow/orderflow/integration"
 	"github.com/orderflow/orderflow/internal/natstest"
+	"github.com/orderflow/orderflow/internal/storetest"
 	"github.com/orderflow/orderflow/relay"
 )
 
@@ -39,7 +40,7 @@ func TestRelayPublishesEveryPublicEventOnceInStoreOrder(t *testing.T) {
 	r := e.relay()
 	m := &counts{}
 	r.Metrics = m
-	run(t, r.Run)
+	storetest.Run(t, r.Run)
 	e.waitCaughtUp(t, 30*time.Second)
 	placeOrders(t, e.store, 5) // while it runs
 	e.waitCaughtUp(t, 30*time.Second)
@@ -103,7 +104,7 @@ func TestRelayCrashBetweenAcksAndCommitLosesNothingAndRepeatsNothing(t *testing.
 	t.Parallel()
 	e := newEnv(t, "")
 	orders := placeOrders(t, e.store, 10)
-	run(t, e.notifier().Run)
+	storetest.Run(t, e.notifier().Run)
 
 	crashed := make(chan []integration.Envelope, 1)
 	first := e.relay()
@@ -128,7 +129,7 @@ func TestRelayCrashBetweenAcksAndCommitLosesNothingAndRepeatsNothing(t *testing.
 	second := e.relay()
 	m := &counts{}
 	second.Metrics = m
-	run(t, second.Run)
+	storetest.Run(t, second.Run)
 	e.waitCaughtUp(t, 30*time.Second)
 
 	require.Equal(t, publicInStoreOrder(t, e.store), msgIDs(e.streamMessages(t)), "each event in the stream once")
@@ -151,8 +152,8 @@ func TestRelayAndNotifierSurviveABrokerRestart(t *testing.T) {
 	r.AckTimeout = 2 * time.Second
 	m := &counts{}
 	r.Metrics = m
-	run(t, r.Run)
-	run(t, e.notifier().Run)
+	storetest.Run(t, r.Run)
+	storetest.Run(t, e.notifier().Run)
 
 	var mu sync.Mutex
 	var orders []uuid.UUID
@@ -198,7 +199,7 @@ func TestRelayWaitsForTheBroker(t *testing.T) {
 	r.AckTimeout = 500 * time.Millisecond
 	m := &counts{}
 	r.Metrics = m
-	run(t, r.Run)
+	storetest.Run(t, r.Run)
 	require.Eventually(t, func() bool { return m.failures.Load() > 0 }, 30*time.Second, 10*time.Millisecond)
 	require.NoError(t, broker.Restart())
 	e.waitCaughtUp(t, 60*time.Second)
@@ -211,7 +212,7 @@ func TestRelayRemakesADeletedStream(t *testing.T) {
 	e := newEnv(t, "")
 	r := e.relay()
 	r.AckTimeout = time.Second
-	run(t, r.Run)
+	storetest.Run(t, r.Run)
 	placeOrders(t, e.store, 1)
 	e.waitCaughtUp(t, 30*time.Second)
 	require.NoError(t, e.js.DeleteStream(context.Background(), e.names.Stream))

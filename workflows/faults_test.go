@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,8 +32,22 @@ import (
 
 // around replaces an activity with wrap, which may run the real one (run) at the
 // moment of its choosing: after canceling the workflow, after the world moved on, or
-// not at all.
+// not at all. The activity must be called: a test whose wrapped step never ran did not
+// force the interleaving it is about.
 func around[In any](s *stack, activity func(context.Context, In) error, real func(context.Context, In) error,
+	wrap func(ctx context.Context, in In, run func() error) error) {
+	var calls atomic.Int64
+	s.t.Cleanup(func() {
+		require.Positivef(s.t, calls.Load(), "the wrapped step %s was never called", stepName(activity))
+	})
+	wrapActivity(s, activity, real, func(ctx context.Context, in In, run func() error) error {
+		calls.Add(1)
+		return wrap(ctx, in, run)
+	})
+}
+
+// wrapActivity is around without the check that the activity is called.
+func wrapActivity[In any](s *stack, activity func(context.Context, In) error, real func(context.Context, In) error,
 	wrap func(ctx context.Context, in In, run func() error) error) {
 	s.env.OnActivity(activity, mock.Anything, mock.Anything).Return(func(ctx context.Context, in In) error {
 		s.inFlight.Add(1)

@@ -227,10 +227,16 @@ func discoverSteps(t *testing.T, p faultPath) []sagaStepRef {
 	return steps
 }
 
-// injectAt makes f happen to the first run of target.
+// injectAt makes f happen to the first run of target, which must run: a fault
+// injected into a step the path never takes tests nothing.
 func injectAt(s *stack, target string, f fault) {
 	var mu sync.Mutex
 	attempts := 0
+	s.t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		require.Positivef(s.t, attempts, "the fault was never injected: step %s did not run", target)
+	})
 	interceptAll(s, func(_ context.Context, step string, run func() error) error {
 		if step != target {
 			return run()
@@ -277,7 +283,7 @@ func interceptAll(s *stack, wrap func(ctx context.Context, step string, run func
 
 func aroundAll[In any](s *stack, wrap func(ctx context.Context, step string, run func() error) error,
 	activity, real func(context.Context, In) error) {
-	around(s, activity, real, func(ctx context.Context, in In, run func() error) error {
+	wrapActivity(s, activity, real, func(ctx context.Context, in In, run func() error) error {
 		step := reflect.ValueOf(in).FieldByName("Meta").Interface().(activities.Meta).Step
 		return wrap(ctx, step, run)
 	})

@@ -223,7 +223,7 @@ func TestTransientFailureIsRetriedThenSucceeds(t *testing.T) {
 
 func TestStepFailingUntilRetriesRunOutRejectsAsServiceUnavailable(t *testing.T) {
 	s := newScript(t)
-	down := make([]error, 100)
+	down := make([]error, exhaustedAttempts) // every attempt the step gets
 	for i := range down {
 		down[i] = errors.New("accounting database unreachable")
 	}

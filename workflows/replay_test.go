@@ -41,5 +41,15 @@ func TestReplayCatchesAChangedWorkflow(t *testing.T) {
 		return workflows.OrderResult{}, workflow.Sleep(ctx, 0)
 	}, workflow.RegisterOptions{Name: "Order"})
 	err := r.ReplayWorkflowHistoryFromJSONFile(nil, filepath.Join("testdata", "legacy_approved_then_canceled.json"))
+	requireNonDeterminism(t, err)
+}
+
+// requireNonDeterminism checks that err is the replayer's report of a workflow that
+// took other steps than its history, not any other failure (an unregistered workflow,
+// an unreadable file). The SDK exports no type for it; TMPRL1100 is its documented
+// code for non-determinism.
+func requireNonDeterminism(t *testing.T, err error) {
+	t.Helper()
 	require.Error(t, err)
+	require.ErrorContains(t, err, "[TMPRL1100]")
 }

@@ -78,14 +78,21 @@ func newScript(t *testing.T, slow ...map[string]time.Duration) *script {
 	on(s, accountingActs.AuthorizeCard)
 	on(s, accountingActs.ReverseCard)
 	on(s, accountingActs.ReviseCard)
-	t.Cleanup(func() { env.AssertExpectations(t) })
+	// Every activity is mocked, so a mock's expectations say nothing; what must
+	// happen is that each scripted answer was given to a call of its step.
+	t.Cleanup(func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for step, left := range s.answers {
+			require.Emptyf(t, left, "step %s was answered fewer times than scripted", step)
+		}
+	})
 	return s
 }
 
 // on mocks one activity with the script's answers.
 func on[In any](s *script, activity func(context.Context, In) error) {
-	name := runtime.FuncForPC(reflect.ValueOf(activity).Pointer()).Name()
-	name = strings.TrimSuffix(name[strings.LastIndex(name, ".")+1:], "-fm")
+	name := stepName(activity)
 	s.env.OnActivity(activity, mock.Anything, mock.Anything).After(s.slow[name]).Return(func(_ context.Context, in In) error {
 		step := reflect.ValueOf(in).FieldByName("Meta").Interface().(activities.Meta).Step
 		s.mu.Lock()
@@ -100,8 +107,17 @@ func on[In any](s *script, activity func(context.Context, In) error) {
 	}).Maybe()
 }
 
-// answer scripts the next results of a step; after them it succeeds.
+// stepName is the name of an activity method value, as Meta.Step has it.
+func stepName(activity any) string {
+	name := runtime.FuncForPC(reflect.ValueOf(activity).Pointer()).Name()
+	return strings.TrimSuffix(name[strings.LastIndex(name, ".")+1:], "-fm")
+}
+
+// answer scripts the next results of a step; after them it succeeds. The step must
+// be called at least that often.
 func (s *script) answer(step string, results ...error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.answers[step] = append(s.answers[step], results...)
 }
 

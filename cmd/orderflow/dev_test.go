@@ -2,10 +2,11 @@ package main_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,28 +39,13 @@ func TestDevStackStartsAndStopsCleanly(t *testing.T) {
 	build.Stderr = os.Stderr
 	require.NoError(t, build.Run())
 
-	ports := map[string]int{}
-	for _, name := range []string{"api", "admin", "temporal", "ui", "postgres", "nats"} {
-		ports[name], err = devstack.FreePort()
-		require.NoError(t, err)
-	}
-	cmd := exec.Command(bin, "dev", "--dir", filepath.Join(dir, "dev"),
-		"--api-port", strconv.Itoa(ports["api"]), "--admin-port", strconv.Itoa(ports["admin"]), "--temporal-port", strconv.Itoa(ports["temporal"]),
-		"--ui-port", strconv.Itoa(ports["ui"]), "--postgres-port", strconv.Itoa(ports["postgres"]), "--nats-port", strconv.Itoa(ports["nats"]))
-	cmd.Env = append(withoutStackURLs(os.Environ()), "ORDERFLOW_TEMPORAL_BIN="+cli)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	cmd.Stderr = os.Stderr
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill() }) // the dev stack's children die with it (Pdeathsig)
-
-	lines := map[string]string{}
-	scanner := bufio.NewScanner(stdout)
-	for len(lines) < 5 && scanner.Scan() {
-		if key, value, ok := strings.Cut(scanner.Text(), ": "); ok {
-			lines[key] = value
-		}
-	}
+	ports, cmd, lines := startDev(t, []string{"api", "admin", "temporal", "ui", "postgres", "nats"}, func(ports map[string]int) *exec.Cmd {
+		cmd := exec.Command(bin, "dev", "--dir", filepath.Join(dir, "dev"),
+			"--api-port", strconv.Itoa(ports["api"]), "--admin-port", strconv.Itoa(ports["admin"]), "--temporal-port", strconv.Itoa(ports["temporal"]),
+			"--ui-port", strconv.Itoa(ports["ui"]), "--postgres-port", strconv.Itoa(ports["postgres"]), "--nats-port", strconv.Itoa(ports["nats"]))
+		cmd.Env = append(withoutStackURLs(os.Environ()), "ORDERFLOW_TEMPORAL_BIN="+cli)
+		return cmd
+	})
 	require.Equal(t, "http://127.0.0.1:"+strconv.Itoa(ports["api"]), lines["API"])
 	require.Equal(t, "http://127.0.0.1:"+strconv.Itoa(ports["admin"]), lines["Admin"])
 	require.Equal(t, "http://127.0.0.1:"+strconv.Itoa(ports["ui"]), lines["Temporal UI"])
@@ -134,32 +120,18 @@ func TestDevStackKilledLeavesNoTemporalServer(t *testing.T) {
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Stderr = os.Stderr
 	require.NoError(t, build.Run())
-	temporalPort, err := devstack.FreePort()
-	require.NoError(t, err)
-	uiPort, err := devstack.FreePort()
-	require.NoError(t, err)
-	apiPort, err := devstack.FreePort()
-	require.NoError(t, err)
-	adminPort, err := devstack.FreePort()
-	require.NoError(t, err)
-	natsPort, err := devstack.FreePort()
-	require.NoError(t, err)
-
 	// DATABASE_URL points at a schema of its own in the test database, so no cluster is
 	// made: only Temporal (and NATS, in the process). Not the database's public schema,
 	// which other checkouts' tests on this machine may have migrated further.
 	schema := pgtest.NewSchema(t)
-	cmd := exec.Command(bin, "dev", "--dir", filepath.Join(dir, "dev"), "--api-port", strconv.Itoa(apiPort), "--admin-port", strconv.Itoa(adminPort),
-		"--temporal-port", strconv.Itoa(temporalPort), "--ui-port", strconv.Itoa(uiPort), "--nats-port", strconv.Itoa(natsPort))
-	cmd.Env = append(withoutStackURLs(os.Environ()), "ORDERFLOW_TEMPORAL_BIN="+cli,
-		"DATABASE_URL="+withSearchPath(t, pgtest.URL(), schema.Name))
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	scanner := bufio.NewScanner(stdout)
-	for scanner.Scan() && !strings.HasPrefix(scanner.Text(), "Token: ") {
-	}
+	ports, cmd, _ := startDev(t, []string{"api", "admin", "temporal", "ui", "nats"}, func(ports map[string]int) *exec.Cmd {
+		cmd := exec.Command(bin, "dev", "--dir", filepath.Join(dir, "dev"), "--api-port", strconv.Itoa(ports["api"]),
+			"--admin-port", strconv.Itoa(ports["admin"]), "--temporal-port", strconv.Itoa(ports["temporal"]),
+			"--ui-port", strconv.Itoa(ports["ui"]), "--nats-port", strconv.Itoa(ports["nats"]))
+		cmd.Env = append(withoutStackURLs(os.Environ()), "ORDERFLOW_TEMPORAL_BIN="+cli, "DATABASE_URL="+schema.URL())
+		return cmd
+	})
+	temporalPort := ports["temporal"]
 	temporalAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(temporalPort))
 	require.Error(t, devstack.CheckFree("Temporal", temporalAddr, ""), "Temporal should be up")
 
@@ -169,12 +141,40 @@ func TestDevStackKilledLeavesNoTemporalServer(t *testing.T) {
 		30*time.Second, 100*time.Millisecond, "the Temporal server outlived the killed dev stack")
 }
 
-// withSearchPath is the connection string u with its sessions in schema.
-func withSearchPath(t *testing.T, u, schema string) string {
-	parsed, err := url.Parse(u)
-	require.NoError(t, err)
-	q := parsed.Query()
-	q.Set("search_path", schema)
-	parsed.RawQuery = q.Encode()
-	return parsed.String()
+// startDev starts `orderflow dev` from command, given a free port for each name, and
+// reads what it prints up to its Token line. A port is only free when it is picked:
+// should something take one before the dev stack binds it, the stack fails at start,
+// and it is started again on other ports (three tries).
+func startDev(t *testing.T, names []string, command func(ports map[string]int) *exec.Cmd) (map[string]int, *exec.Cmd, map[string]string) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		ports := map[string]int{}
+		for _, name := range names {
+			port, err := devstack.FreePort()
+			require.NoError(t, err)
+			ports[name] = port
+		}
+		cmd := command(ports)
+		var stderr bytes.Buffer
+		cmd.Stderr = io.MultiWriter(os.Stderr, &stderr)
+		stdout, err := cmd.StdoutPipe()
+		require.NoError(t, err)
+		require.NoError(t, cmd.Start())
+		t.Cleanup(func() { _ = cmd.Process.Kill() }) // the dev stack's children die with it (Pdeathsig)
+
+		lines := map[string]string{}
+		scanner := bufio.NewScanner(stdout)
+		for scanner.Scan() {
+			if key, value, ok := strings.Cut(scanner.Text(), ": "); ok {
+				lines[key] = value
+			}
+			if _, ok := lines["Token"]; ok {
+				return ports, cmd, lines
+			}
+		}
+		err = cmd.Wait()
+		portTaken := strings.Contains(stderr.String(), " is busy (") || strings.Contains(stderr.String(), "address already in use")
+		require.Truef(t, portTaken && attempt < 3, "orderflow dev ended before it was ready (%v)", err)
+		t.Logf("a port was taken before orderflow dev bound it; again on other ports")
+	}
 }

@@ -14,10 +14,9 @@ import (
 	"github.com/orderflow/orderflow/domain/kitchen"
 	"github.com/orderflow/orderflow/domain/money"
 	"github.com/orderflow/orderflow/domain/order"
-	"github.com/orderflow/orderflow/domain/registry"
-	"github.com/orderflow/orderflow/eventstore"
 	"github.com/orderflow/orderflow/internal/invariants"
 	"github.com/orderflow/orderflow/internal/pgtest"
+	"github.com/orderflow/orderflow/internal/storetest"
 	"github.com/orderflow/orderflow/projections"
 )
 
@@ -25,22 +24,10 @@ import (
 // its ticket and its consumer's account, with the card held unless held is false.
 func storeWithAnApprovedOrder(t *testing.T, held bool) pgtest.Schema {
 	t.Helper()
-	schema := pgtest.NewSchema(t, eventstore.Migrate, projections.Migrate)
-	store := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
-	t.Cleanup(store.Close)
-	reg := registry.New()
+	store, schema := storetest.New(t, projections.Migrate)
 	orderID, consumerID := uuid.New(), uuid.New()
 	eur := func(c int64) money.Money { return money.Money{Cents: c, Currency: "EUR"} }
-	appendAll := func(stream string, events ...event.Event) {
-		data := make([]eventstore.EventData, len(events))
-		for i, e := range events {
-			raw, err := reg.Encode(e)
-			require.NoError(t, err)
-			data[i] = eventstore.EventData{ID: uuid.New(), Type: e.EventType(), SchemaVersion: e.SchemaVersion(), Data: raw}
-		}
-		_, err := store.Append(context.Background(), stream, eventstore.Any(), data...)
-		require.NoError(t, err)
-	}
+	appendAll := func(stream string, events ...event.Event) { storetest.Append(t, store, stream, events...) }
 	appendAll(order.StreamName(orderID),
 		order.OrderCreated{OrderID: orderID, ConsumerID: consumerID, RestaurantID: uuid.New(), Total: eur(1800),
 			Lines:           []order.Line{{MenuItemID: "pho", Name: "Pho", Quantity: 2, UnitPrice: eur(900), Total: eur(1800)}},

@@ -141,3 +141,71 @@ func TestWithLimitsKeepsDefaults(t *testing.T) {
 	require.Equal(t, httpserve.DefaultLimits.ReadTimeout, srv.ReadTimeout)
 	require.Equal(t, httpserve.DefaultLimits.MaxHeaderBytes, srv.MaxHeaderBytes)
 }
+
+// Asked to stop while a request is in flight, the server refuses new connections at
+// once, lets the request finish with its full response, and only then returns.
+func TestShutdownLetsTheRequestInFlightFinishAndRefusesNewConnections(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(entered)
+		<-release
+		_, _ = io.WriteString(w, "finished")
+	})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- httpserve.ServeListener(ctx, l, h, quiet) }()
+
+	type answer struct {
+		status int
+		body   string
+		err    error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		resp, err := http.Get("http://" + addr + "/slow")
+		if err != nil {
+			answered <- answer{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		answered <- answer{resp.StatusCode, string(body), err}
+	}()
+	<-entered
+
+	stop()
+	require.Eventually(t, func() bool {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			conn.Close()
+		}
+		return err != nil
+	}, 10*time.Second, 5*time.Millisecond, "new connections are still taken after the stop")
+	select {
+	case err := <-served:
+		t.Fatalf("the server returned (%v) with a request in flight", err)
+	case a := <-answered:
+		t.Fatalf("the request in flight was answered before it finished: %+v", a)
+	default:
+	}
+
+	close(release)
+	select {
+	case a := <-answered:
+		require.NoError(t, a.err)
+		require.Equal(t, http.StatusOK, a.status)
+		require.Equal(t, "finished", a.body)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request in flight was never answered")
+	}
+	select {
+	case err := <-served:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server did not return once its last request finished")
+	}
+}

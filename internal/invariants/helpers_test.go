@@ -15,9 +15,9 @@ import (
 	"github.com/orderflow/orderflow/domain/money"
 	"github.com/orderflow/orderflow/domain/order"
 	"github.com/orderflow/orderflow/domain/registry"
-	"github.com/orderflow/orderflow/eventstore"
 	"github.com/orderflow/orderflow/internal/invariants"
 	"github.com/orderflow/orderflow/internal/pgtest"
+	"github.com/orderflow/orderflow/internal/storetest"
 )
 
 // world is a fresh store with one consumer whose account is open. Its helpers append
@@ -32,9 +32,7 @@ type world struct {
 
 func newWorld(t *testing.T, creditLimit int64) *world {
 	t.Helper()
-	schema := pgtest.NewSchema(t, eventstore.Migrate)
-	events := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
-	t.Cleanup(events.Close)
+	events, schema := storetest.New(t)
 	w := &world{t: t, st: aggregate.Store{Events: events, Registry: registry.New()}, schema: schema, consumer: uuid.New()}
 	w.account(accounting.AccountOpened{ConsumerID: w.consumer, CreditLimit: eur(creditLimit), CardLast4: "4242"})
 	return w
@@ -54,14 +52,7 @@ var (
 
 func (w *world) emit(stream string, events ...event.Event) {
 	w.t.Helper()
-	data := make([]eventstore.EventData, len(events))
-	for i, e := range events {
-		raw, err := w.st.Registry.Encode(e)
-		require.NoError(w.t, err)
-		data[i] = eventstore.EventData{ID: uuid.New(), Type: e.EventType(), SchemaVersion: e.SchemaVersion(), Data: raw}
-	}
-	_, err := w.st.Events.Append(context.Background(), stream, eventstore.Any(), data...)
-	require.NoError(w.t, err)
+	storetest.Append(w.t, w.st.Events, stream, events...)
 }
 
 func (w *world) order(id uuid.UUID, events ...event.Event) { w.emit(order.StreamName(id), events...) }
