@@ -19,6 +19,7 @@ import (
 	"github.com/orderflow/orderflow/domain/registry"
 	"github.com/orderflow/orderflow/eventstore"
 	"github.com/orderflow/orderflow/internal/pgtest"
+	"github.com/orderflow/orderflow/internal/refusals"
 )
 
 func newAccounting(t *testing.T, limitCents int64) (*testsuite.TestActivityEnvironment, aggregate.Store, uuid.UUID) {
@@ -78,7 +79,7 @@ func TestRetriedDeclineAppendsOnceAndStaysARefusal(t *testing.T) {
 		require.True(t, errors.As(err, &app), "got %v", err)
 		require.Equal(t, string(domain.CodeInsufficientCredit), app.Type())
 		require.True(t, app.NonRetryable())
-		require.Equal(t, domain.CodeInsufficientCredit, activities.BusinessCode(err))
+		require.Equal(t, domain.CodeInsufficientCredit, refusals.Code(err))
 	}
 	recorded := accountEvents(t, st, consumerID)
 	require.Len(t, recorded, 2)
@@ -116,6 +117,6 @@ func TestActivityWithoutAStepIsRefused(t *testing.T) {
 	env, st, consumerID := newAccounting(t, 10_000)
 	_, err := env.ExecuteActivity(acts.AuthorizeCard, activities.CardInput{ConsumerID: consumerID, OrderID: uuid.New(),
 		Amount: money.Money{Cents: 100, Currency: "EUR"}})
-	require.Equal(t, domain.CodeValidationFailed, activities.BusinessCode(err))
+	require.Equal(t, domain.CodeValidationFailed, refusals.Code(err))
 	require.Len(t, accountEvents(t, st, consumerID), 1)
 }

@@ -11,9 +11,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
-	"go.temporal.io/sdk/temporal"
 
-	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/aggregate"
 	"github.com/orderflow/orderflow/domain"
 	"github.com/orderflow/orderflow/domain/accounting"
@@ -23,6 +21,7 @@ import (
 	"github.com/orderflow/orderflow/domain/order"
 	"github.com/orderflow/orderflow/domain/restaurant"
 	"github.com/orderflow/orderflow/eventstore"
+	"github.com/orderflow/orderflow/internal/refusals"
 	"github.com/orderflow/orderflow/workflows"
 )
 
@@ -286,25 +285,7 @@ func (h Orders) update(ctx context.Context, id uuid.UUID, name string, arg any) 
 	if errors.As(err, &gone) {
 		return domain.Errorf(domain.CodeInvalidStateTransition, "order %s is %s: its saga has ended", id, s.Status)
 	}
-	return refusal(err)
-}
-
-// refusal turns a workflow's refusal (an application error typed by a domain code,
-// see workflows.refusal) back into the domain error.
-func refusal(err error) error {
-	code := activities.BusinessCode(err)
-	var app *temporal.ApplicationError
-	if code == "" || !errors.As(err, &app) {
-		return err
-	}
-	var fields []domain.FieldError
-	if app.HasDetails() {
-		_ = app.Details(&fields)
-	}
-	if code == domain.CodeValidationFailed {
-		return &domain.ValidationError{Fields: fields}
-	}
-	return &domain.Error{Code: code, Message: app.Message(), Fields: fields}
+	return refusals.DomainError(err)
 }
 
 // AuditTrail returns every event of the order's saga, across the order's stream, its
