@@ -140,8 +140,8 @@ func TestTerminal(t *testing.T) {
 	}
 }
 
-// TestTransitions tries every decision from every status, the full table of
-// DESIGN.md's state machine.
+// TestTransitions tries every decision from every status: the order's whole state
+// machine, one row a decision and one column a status.
 func TestTransitions(t *testing.T) {
 	const (
 		pending   = order.StatusApprovalPending
