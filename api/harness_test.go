@@ -81,7 +81,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	deps := api.Deps{
 		Consumers:   app.Consumers{Store: h.store},
 		Restaurants: app.Restaurants{Store: h.store},
-		Orders:      app.Orders{Store: h.store, Workflows: h.wf},
+		Orders:      app.OrderCommands{Store: h.store, Workflows: h.wf},
 		Tickets:     app.Tickets{Store: h.store, Workflows: h.wf},
 		Queries:     h.queries,
 		Pool:        schema.Pool,

@@ -37,7 +37,7 @@ func (s slowUpdates) UpdateWorkflow(ctx context.Context, o client.UpdateWorkflow
 func TestARequestThatOutlivesItsLeaseSendsOneUpdate(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, func(d *api.Deps) {
-		o := d.Orders.(app.Orders)
+		o := d.Orders.(app.OrderCommands)
 		o.Workflows = slowUpdates{o.Workflows.(*fakeWorkflows), 1500 * time.Millisecond}
 		d.Orders = o
 		d.Idempotency = api.IdempotencyOptions{Lease: 300 * time.Millisecond}

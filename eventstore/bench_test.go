@@ -161,7 +161,7 @@ func BenchmarkReplay10kEventStream(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
-		_, version, err := eventstore.Load(ctx, store, "account-big", apply)
+		_, version, err := eventstore.FoldStream(ctx, store, "account-big", apply)
 		if err != nil || version != 10_000 {
 			b.Fatalf("version %d, err %v", version, err)
 		}

@@ -79,7 +79,7 @@ func (s *Services) apiDeps(reg *prometheus.Registry) api.Deps {
 	return api.Deps{
 		Consumers:   app.Consumers{Store: s.Store},
 		Restaurants: app.Restaurants{Store: s.Store},
-		Orders:      app.Orders{Store: s.Store, Workflows: s.Temporal},
+		Orders:      app.OrderCommands{Store: s.Store, Workflows: s.Temporal},
 		Tickets:     app.Tickets{Store: s.Store, Workflows: s.Temporal},
 		Queries:     projections.Queries{Pool: s.Pool},
 		Pool:        s.Pool,

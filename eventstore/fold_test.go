@@ -30,19 +30,19 @@ func applyTally(s *tally, e eventstore.RecordedEvent) error {
 	return nil
 }
 
-func TestLoadFoldsAStreamAndReturnsItsVersion(t *testing.T) {
+func TestFoldStreamFoldsAStreamAndReturnsItsVersion(t *testing.T) {
 	t.Parallel()
 	store, _ := newStore(t)
 	ctx := context.Background()
 
-	state, version, err := eventstore.Load(ctx, store, "tally-1", applyTally)
+	state, version, err := eventstore.FoldStream(ctx, store, "tally-1", applyTally)
 	require.NoError(t, err)
 	require.Equal(t, tally{}, state)
 	require.Equal(t, int64(0), version)
 
 	_, err = store.Append(ctx, "tally-1", eventstore.NoStream(), events(5, "Counted")...) // n = 0..4
 	require.NoError(t, err)
-	state, version, err = eventstore.Load(ctx, store, "tally-1", applyTally)
+	state, version, err = eventstore.FoldStream(ctx, store, "tally-1", applyTally)
 	require.NoError(t, err)
 	require.Equal(t, tally{Sum: 10, Events: 5}, state)
 	require.Equal(t, int64(5), version)
@@ -51,7 +51,7 @@ func TestLoadFoldsAStreamAndReturnsItsVersion(t *testing.T) {
 	require.NoError(t, err)
 }
 
-func TestLoadWithSnapshotReadsOnlyTheEventsAfterIt(t *testing.T) {
+func TestFoldStreamFromSnapshotReadsOnlyTheEventsAfterIt(t *testing.T) {
 	t.Parallel()
 	store, _ := newStore(t)
 	ctx := context.Background()
@@ -60,30 +60,30 @@ func TestLoadWithSnapshotReadsOnlyTheEventsAfterIt(t *testing.T) {
 
 	// A snapshot at version 3 that differs from the true fold shows whether it was used.
 	require.NoError(t, store.SaveSnapshot(ctx, "tally-1", 3, 2, tally{Sum: 100, Events: 3}))
-	state, version, err := eventstore.LoadWithSnapshot(ctx, store, "tally-1", 2, applyTally)
+	state, version, err := eventstore.FoldStreamFromSnapshot(ctx, store, "tally-1", 2, applyTally)
 	require.NoError(t, err)
 	require.Equal(t, tally{Sum: 107, Events: 5}, state, "snapshot plus events 4 and 5")
 	require.Equal(t, int64(5), version)
 
 	// A snapshot written for another layout of the state is never used.
-	state, _, err = eventstore.LoadWithSnapshot(ctx, store, "tally-1", 3, applyTally)
+	state, _, err = eventstore.FoldStreamFromSnapshot(ctx, store, "tally-1", 3, applyTally)
 	require.NoError(t, err)
 	require.Equal(t, tally{Sum: 10, Events: 5}, state)
 
 	// An older snapshot never replaces a newer one.
 	require.NoError(t, store.SaveSnapshot(ctx, "tally-1", 2, 2, tally{Sum: -1}))
-	state, _, err = eventstore.LoadWithSnapshot(ctx, store, "tally-1", 2, applyTally)
+	state, _, err = eventstore.FoldStreamFromSnapshot(ctx, store, "tally-1", 2, applyTally)
 	require.NoError(t, err)
 	require.Equal(t, 107, state.Sum)
 }
 
-func TestLoadReportsAnEventItCannotApply(t *testing.T) {
+func TestFoldStreamReportsAnEventItCannotApply(t *testing.T) {
 	t.Parallel()
 	store, _ := newStore(t)
 	ctx := context.Background()
 	_, err := store.Append(ctx, "tally-1", eventstore.NoStream(), event("Counted", "not an object"))
 	require.NoError(t, err)
-	_, _, err = eventstore.Load(ctx, store, "tally-1", applyTally)
+	_, _, err = eventstore.FoldStream(ctx, store, "tally-1", applyTally)
 	require.ErrorContains(t, err, "apply Counted at tally-1/1")
 }
 
