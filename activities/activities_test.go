@@ -24,7 +24,7 @@ import (
 
 func newAccounting(t *testing.T, limitCents int64) (*testsuite.TestActivityEnvironment, aggregate.Store, uuid.UUID) {
 	t.Parallel()
-	schema := pgtest.NewSchema(t, eventstore.Migrate)
+	schema := pgtest.NewSchema(t, eventstore.Migrations)
 	events := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
 	t.Cleanup(events.Close)
 	st := aggregate.Store{Events: events, Registry: registry.New()}

@@ -66,7 +66,7 @@ type harnessOption func(*api.Deps)
 
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
-	schema := pgtest.NewSchema(t, eventstore.Migrate, projections.Migrate, api.Migrate)
+	schema := pgtest.NewSchema(t, eventstore.Migrations, projections.Migrations, api.Migrations)
 	events := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
 	t.Cleanup(events.Close)
 	h := &harness{

@@ -25,7 +25,7 @@ import (
 // nothing: approved, the card held, the ticket accepted, then NEEDS_ATTENTION.
 func stuck(t *testing.T, ticket ...func(kitchen.State) ([]event.Event, error)) (aggregate.Store, uuid.UUID) {
 	t.Parallel()
-	schema := pgtest.NewSchema(t, eventstore.Migrate)
+	schema := pgtest.NewSchema(t, eventstore.Migrations)
 	events := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
 	t.Cleanup(events.Close)
 	st := aggregate.Store{Events: events, Registry: registry.New()}

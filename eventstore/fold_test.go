@@ -3,15 +3,11 @@ package eventstore_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/eventstore"
-	"github.com/orderflow/orderflow/internal/pgtest"
 )
 
 // tally is a tiny aggregate: the sum of the n values of its events.
@@ -85,29 +81,4 @@ func TestFoldStreamReportsAnEventItCannotApply(t *testing.T) {
 	require.NoError(t, err)
 	_, _, err = eventstore.FoldStream(ctx, store, "tally-1", applyTally)
 	require.ErrorContains(t, err, "apply Counted at tally-1/1")
-}
-
-func TestMigrateIsIdempotentAndSafeWhenProcessesStartTogether(t *testing.T) {
-	t.Parallel()
-	schema := pgtest.NewSchema(t)
-	ctx := context.Background()
-	var wg sync.WaitGroup
-	errs := make([]error, 4)
-	for i := range errs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = eventstore.Migrate(ctx, schema.Pool)
-		}()
-	}
-	wg.Wait()
-	for i, err := range errs {
-		require.NoError(t, err, fmt.Sprint("migrator ", i))
-	}
-	require.NoError(t, eventstore.Migrate(ctx, schema.Pool))
-	var version int
-	require.NoError(t, schema.Pool.QueryRow(ctx, "select version from eventstore_schema_version").Scan(&version))
-	files, err := filepath.Glob("migrations/*.sql")
-	require.NoError(t, err)
-	require.Equal(t, len(files), version, "every migration applied, once")
 }

@@ -18,7 +18,7 @@ import (
 // notification channel so that other tests' appends do not wake its subscribers.
 func newStore(tb testing.TB) (*eventstore.Store, pgtest.Schema) {
 	tb.Helper()
-	schema := pgtest.NewSchema(tb, eventstore.Migrate)
+	schema := pgtest.NewSchema(tb, eventstore.Migrations)
 	store := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
 	tb.Cleanup(store.Close)
 	return store, schema

@@ -38,7 +38,7 @@ type env struct {
 }
 
 func newEnv(t *testing.T, natsURL string) *env {
-	schema := pgtest.NewSchema(t, eventstore.Migrate, notifier.Migrate)
+	schema := pgtest.NewSchema(t, eventstore.Migrations, notifier.Migrations)
 	store := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
 	t.Cleanup(store.Close)
 	nc, js := natstest.Connect(t, natsURL, append(relay.ConnectOptions(), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))...)

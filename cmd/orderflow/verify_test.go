@@ -25,7 +25,7 @@ import (
 // its ticket and its consumer's account, with the card held unless held is false.
 func storeWithAnApprovedOrder(t *testing.T, held bool) pgtest.Schema {
 	t.Helper()
-	schema := pgtest.NewSchema(t, eventstore.Migrate, projections.Migrate)
+	schema := pgtest.NewSchema(t, eventstore.Migrations, projections.Migrations)
 	store := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
 	t.Cleanup(store.Close)
 	reg := registry.New()

@@ -32,7 +32,7 @@ type world struct {
 
 func newWorld(t *testing.T, creditLimit int64) *world {
 	t.Helper()
-	schema := pgtest.NewSchema(t, eventstore.Migrate)
+	schema := pgtest.NewSchema(t, eventstore.Migrations)
 	events := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
 	t.Cleanup(events.Close)
 	w := &world{t: t, st: aggregate.Store{Events: events, Registry: registry.New()}, schema: schema, consumer: uuid.New()}

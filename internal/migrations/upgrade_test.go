@@ -7,16 +7,16 @@ import (
 	"os"
 	"path"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
-	"github.com/orderflow/orderflow/api"
-	"github.com/orderflow/orderflow/eventstore"
+	"github.com/orderflow/orderflow/internal/migrations"
 	"github.com/orderflow/orderflow/internal/pgtest"
+	"github.com/orderflow/orderflow/internal/stack"
 	"github.com/orderflow/orderflow/notifier"
-	"github.com/orderflow/orderflow/projections"
 )
 
 // set is one component's migrations as the releases before package migrations laid
@@ -86,13 +86,11 @@ func versions(t *testing.T, pool *pgxpool.Pool) map[string][]string {
 	return got
 }
 
+// all are every set orderflow and its example notifier own, in the order they apply.
+var all = append(stack.Migrations(), notifier.Migrations)
+
 func migrateAll(ctx context.Context, pool *pgxpool.Pool) error {
-	for _, m := range []func(context.Context, *pgxpool.Pool) error{eventstore.Migrate, projections.Migrate, api.Migrate, notifier.Migrate} {
-		if err := m(ctx, pool); err != nil {
-			return err
-		}
-	}
-	return nil
+	return migrations.Apply(ctx, pool, all...)
 }
 
 // The hand-built old layout is what the migrations leave in a fresh database.
@@ -134,4 +132,41 @@ func TestADatabaseOfAnOlderReleaseGetsOnlyTheMigrationsItLacks(t *testing.T) {
 	want := pgtest.NewSchema(t)
 	require.NoError(t, migrateAll(context.Background(), want.Pool))
 	require.Equal(t, versions(t, want.Pool), versions(t, schema.Pool))
+}
+
+// Processes that start together migrate one at a time: each set applies once, and a
+// run after them finds nothing to do.
+func TestApplyIsIdempotentAndSafeWhenProcessesStartTogether(t *testing.T) {
+	t.Parallel()
+	schema := pgtest.NewSchema(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Go(func() { errs[i] = migrateAll(ctx, schema.Pool) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		require.NoError(t, err, fmt.Sprint("migrator ", i))
+	}
+	require.NoError(t, migrateAll(ctx, schema.Pool))
+	for _, s := range sets {
+		var version int
+		require.NoError(t, schema.Pool.QueryRow(ctx, "select version from "+s.name+"_schema_version").Scan(&version))
+		require.Equal(t, len(s.files(t)), version, "every migration of %s applied, once", s.name)
+	}
+}
+
+// The sets orderflow declares are the ones this test builds the old layout of, under
+// the same version tables.
+func TestTheSetsKeepTheirVersionTables(t *testing.T) {
+	var got []string
+	for _, s := range all {
+		got = append(got, s.VersionTable())
+	}
+	var want []string
+	for _, s := range sets {
+		want = append(want, s.name+"_schema_version")
+	}
+	require.Equal(t, want, got)
 }
