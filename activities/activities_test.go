@@ -17,6 +17,7 @@ import (
 	"github.com/orderflow/orderflow/domain/accounting"
 	"github.com/orderflow/orderflow/domain/money"
 	"github.com/orderflow/orderflow/eventstore"
+	"github.com/orderflow/orderflow/internal/refusals"
 	"github.com/orderflow/orderflow/internal/storetest"
 )
 
@@ -74,7 +75,7 @@ func TestRetriedDeclineAppendsOnceAndStaysARefusal(t *testing.T) {
 		require.True(t, errors.As(err, &app), "got %v", err)
 		require.Equal(t, string(domain.CodeInsufficientCredit), app.Type())
 		require.True(t, app.NonRetryable())
-		require.Equal(t, domain.CodeInsufficientCredit, activities.BusinessCode(err))
+		require.Equal(t, domain.CodeInsufficientCredit, refusals.Code(err))
 	}
 	recorded := accountEvents(t, st, consumerID)
 	require.Len(t, recorded, 2)
@@ -112,6 +113,6 @@ func TestActivityWithoutAStepIsRefused(t *testing.T) {
 	env, st, consumerID := newAccounting(t, 10_000)
 	_, err := env.ExecuteActivity(acts.AuthorizeCard, activities.CardInput{ConsumerID: consumerID, OrderID: uuid.New(),
 		Amount: money.Money{Cents: 100, Currency: "EUR"}})
-	require.Equal(t, domain.CodeValidationFailed, activities.BusinessCode(err))
+	require.Equal(t, domain.CodeValidationFailed, refusals.Code(err))
 	require.Len(t, accountEvents(t, st, consumerID), 1)
 }

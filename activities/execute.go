@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"errors"
 
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/activity"
@@ -44,7 +43,8 @@ func execute[S any](ctx context.Context, store aggregate.Store, m Meta, orderID 
 }
 
 // activityError makes a business refusal a non-retryable application error typed by
-// its code; other errors pass through for Temporal to retry.
+// its code (refusals.Code reads it back); other errors pass through for Temporal to
+// retry.
 func activityError(err error) error {
 	if err == nil {
 		return nil
@@ -54,37 +54,4 @@ func activityError(err error) error {
 		return err
 	}
 	return temporal.NewNonRetryableApplicationError(err.Error(), string(code), err)
-}
-
-// BusinessCode returns the domain code an activity failed with, or "" when it failed
-// for another reason (timeout, cancellation, retries exhausted). Workflows use it to
-// tell a refusal, which rejects the order, from an outage. The code is looked for
-// along the whole chain of causes, so a refusal wrapped by a saga (a compensation
-// that was refused) or carried out of a child workflow still tells its code.
-func BusinessCode(err error) domain.Code {
-	if err == nil {
-		return ""
-	}
-	var app *temporal.ApplicationError
-	if errors.As(err, &app) {
-		for _, c := range domain.Codes() {
-			if string(c) == app.Type() {
-				return c
-			}
-		}
-		if code := BusinessCode(app.Unwrap()); code != "" {
-			return code
-		}
-	}
-	switch e := err.(type) {
-	case interface{ Unwrap() []error }:
-		for _, inner := range e.Unwrap() {
-			if code := BusinessCode(inner); code != "" {
-				return code
-			}
-		}
-	case interface{ Unwrap() error }:
-		return BusinessCode(e.Unwrap())
-	}
-	return ""
 }

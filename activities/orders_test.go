@@ -14,6 +14,7 @@ import (
 	"github.com/orderflow/orderflow/domain/money"
 	"github.com/orderflow/orderflow/domain/order"
 	"github.com/orderflow/orderflow/eventstore"
+	"github.com/orderflow/orderflow/internal/refusals"
 	"github.com/orderflow/orderflow/internal/storetest"
 )
 
@@ -95,7 +96,7 @@ func TestRejectCancelWithoutTheLockKeepsTheStatus(t *testing.T) {
 	env, st, orderID := newOrders(t)
 	refusal := change(orderID, "RejectCancel")
 	_, err := env.ExecuteActivity(orderActs.RejectCancel, refusal)
-	require.Equal(t, domain.CodeValidationFailed, activities.BusinessCode(err), "a refusal needs its reason")
+	require.Equal(t, domain.CodeValidationFailed, refusals.Code(err), "a refusal needs its reason")
 	recorded, _ := orderStream(t, st, orderID)
 	require.Len(t, recorded, 2)
 

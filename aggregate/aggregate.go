@@ -26,7 +26,9 @@ type Store struct {
 	Registry *event.Registry
 }
 
-// Load folds a stream into state with apply and returns the stream's version.
+// Load rebuilds an aggregate: it decodes its stream's events with st.Registry and folds
+// them into state with apply (eventstore.FoldStream folds the stored records
+// themselves). It returns the state and the stream's version.
 func Load[S any](ctx context.Context, st Store, stream string, apply func(*S, event.Event)) (S, int64, error) {
 	state, version, _, err := load(ctx, st, stream, apply, "")
 	return state, version, err
@@ -239,7 +241,7 @@ func load[S any](ctx context.Context, st Store, stream string, apply func(*S, ev
 	if key != "" {
 		next = eventstore.DeterministicID(key, "0")
 	}
-	state, version, err := eventstore.Load(ctx, st.Events, stream, func(s *S, e eventstore.RecordedEvent) error {
+	state, version, err := eventstore.FoldStream(ctx, st.Events, stream, func(s *S, e eventstore.RecordedEvent) error {
 		decoded, err := st.Registry.Decode(e.Type, e.SchemaVersion, e.Data)
 		if err != nil {
 			return err

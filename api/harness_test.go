@@ -66,7 +66,7 @@ type harnessOption func(*api.Deps)
 
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
-	schema := pgtest.NewSchema(t, eventstore.Migrate, projections.Migrate, api.Migrate)
+	schema := pgtest.NewSchema(t, eventstore.Migrations, projections.Migrations, api.Migrations)
 	events := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
 	t.Cleanup(events.Close)
 	h := &harness{
@@ -81,7 +81,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	deps := api.Deps{
 		Consumers:   app.Consumers{Store: h.store},
 		Restaurants: app.Restaurants{Store: h.store},
-		Orders:      app.Orders{Store: h.store, Workflows: h.wf},
+		Orders:      app.OrderCommands{Store: h.store, Workflows: h.wf},
 		Tickets:     app.Tickets{Store: h.store, Workflows: h.wf},
 		Queries:     h.queries,
 		Pool:        schema.Pool,

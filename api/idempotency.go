@@ -17,16 +17,15 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/orderflow/orderflow/eventstore"
+	"github.com/orderflow/orderflow/internal/migrations"
 )
 
 //go:embed migrations/*.sql
-var migrations embed.FS
+var migrationFiles embed.FS
 
-// Migrate creates the API's own tables.
-func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	return eventstore.RunMigrations(ctx, pool, migrations, "migrations", "api_schema_version")
-}
+// Migrations are the API's own tables (version table api_schema_version), for
+// migrations.Apply.
+var Migrations = migrations.Set{Name: "api", FS: migrationFiles, Dir: "migrations"}
 
 const (
 	idempotencyHeader = "Idempotency-Key"

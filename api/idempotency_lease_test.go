@@ -42,7 +42,7 @@ func TestARequestThatOutlivesItsLeaseSendsOneUpdate(t *testing.T) {
 	const lease = 300 * time.Millisecond
 	entered := make(chan struct{}, 2)
 	h := newHarness(t, func(d *api.Deps) {
-		o := d.Orders.(app.Orders)
+		o := d.Orders.(app.OrderCommands)
 		o.Workflows = slowUpdates{o.Workflows.(*fakeWorkflows), 1500 * time.Millisecond, entered}
 		d.Orders = o
 		d.Idempotency = api.IdempotencyOptions{Lease: lease}

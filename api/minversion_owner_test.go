@@ -27,7 +27,7 @@ func (describeFails) DescribeWorkflowExecution(context.Context, string, string) 
 func TestMinVersionAnswersAlikeWhenTemporalIsDown(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, func(d *api.Deps) {
-		o := d.Orders.(app.Orders)
+		o := d.Orders.(app.OrderCommands)
 		o.Workflows = describeFails{o.Workflows.(*fakeWorkflows)}
 		d.Orders = o
 	})

@@ -68,7 +68,7 @@ func stuck(t *testing.T, ticket ...func(kitchen.State) ([]event.Event, error)) (
 // operator's resolution: the streams agree again.
 func TestResolvingAnOrderToCanceledReleasesWhatItHeld(t *testing.T) {
 	st, id := stuck(t)
-	s, err := app.Orders{Store: st}.ResolveAttention(context.Background(), "operator:ops", id, order.StatusCanceled, "refunded, kitchen told")
+	s, err := app.OrderCommands{Store: st}.ResolveAttention(context.Background(), "operator:ops", id, order.StatusCanceled, "refunded, kitchen told")
 	require.NoError(t, err)
 	require.Equal(t, order.StatusCanceled, s.Status)
 	o, err := invariants.Load(context.Background(), st, id)
@@ -81,7 +81,7 @@ func TestResolvingAnOrderToCanceledReleasesWhatItHeld(t *testing.T) {
 // order stays NEEDS_ATTENTION, for the operator to resolve it as SHIPPED.
 func TestResolvingToCanceledAfterThePickupIsRefused(t *testing.T) {
 	st, id := stuck(t, kitchen.StartPreparing, kitchen.MarkReady, kitchen.PickUp)
-	orders := app.Orders{Store: st}
+	orders := app.OrderCommands{Store: st}
 	_, err := orders.ResolveAttention(context.Background(), "operator:ops", id, order.StatusCanceled, "refund")
 	require.ErrorIs(t, err, domain.ErrTicketAlreadyPickedUp)
 	s, _, err := orders.Get(context.Background(), id)
@@ -98,7 +98,7 @@ func TestResolvingToCanceledAfterThePickupIsRefused(t *testing.T) {
 // SHIPPED order without its authorization once the operator resolved it so).
 func TestARefusedResolutionWritesNothing(t *testing.T) {
 	st, id := stuck(t, kitchen.StartPreparing, kitchen.MarkReady, kitchen.PickUp)
-	orders := app.Orders{Store: st}
+	orders := app.OrderCommands{Store: st}
 	before, err := invariants.Load(context.Background(), st, id)
 	require.NoError(t, err)
 
@@ -118,6 +118,6 @@ func TestARefusedResolutionWritesNothing(t *testing.T) {
 
 func TestOnlyStableStatusesResolveAnOrder(t *testing.T) {
 	st, id := stuck(t)
-	_, err := app.Orders{Store: st}.ResolveAttention(context.Background(), "operator:ops", id, order.StatusCancelPending, "x")
+	_, err := app.OrderCommands{Store: st}.ResolveAttention(context.Background(), "operator:ops", id, order.StatusCancelPending, "x")
 	require.ErrorIs(t, err, domain.ErrValidation)
 }

@@ -21,7 +21,7 @@ import (
 
 func newStore(t *testing.T) aggregate.Store {
 	t.Helper()
-	schema := pgtest.NewSchema(t, eventstore.Migrate)
+	schema := pgtest.NewSchema(t, eventstore.Migrations)
 	events := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
 	t.Cleanup(events.Close)
 	return aggregate.Store{Events: events, Registry: registry.New()}

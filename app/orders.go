@@ -11,9 +11,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
-	"go.temporal.io/sdk/temporal"
 
-	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/aggregate"
 	"github.com/orderflow/orderflow/domain"
 	"github.com/orderflow/orderflow/domain/accounting"
@@ -23,6 +21,7 @@ import (
 	"github.com/orderflow/orderflow/domain/order"
 	"github.com/orderflow/orderflow/domain/restaurant"
 	"github.com/orderflow/orderflow/eventstore"
+	"github.com/orderflow/orderflow/internal/refusals"
 	"github.com/orderflow/orderflow/workflows"
 )
 
@@ -34,10 +33,11 @@ type Workflows interface {
 	DescribeWorkflowExecution(ctx context.Context, workflowID, runID string) (*workflowservice.DescribeWorkflowExecutionResponse, error)
 }
 
-// Orders handles the order commands. Placing an order prices it from the current
-// menu and starts its workflow; cancel, revise and the restaurant's answer are updates
-// to that workflow, which refuses what the order's state forbids.
-type Orders struct {
+// OrderCommands carries out the commands on orders, and reads the order's stream for
+// the checks they need (Get, Owner). Placing an order prices it from the current menu
+// and starts its workflow; cancel, revise and the restaurant's answer are updates to
+// that workflow, which refuses what the order's state forbids.
+type OrderCommands struct {
 	Store     aggregate.Store
 	Workflows Workflows
 }
@@ -67,7 +67,7 @@ type Placed struct {
 // prices it, and starts its CreateOrder saga. Nothing is written when it is refused.
 // Whether the consumer may order (not suspended) is the saga's first step, so that a
 // refusal is on the record as a rejected order.
-func (h Orders) Place(ctx context.Context, actor string, cmd PlaceOrder) (Placed, error) {
+func (h OrderCommands) Place(ctx context.Context, actor string, cmd PlaceOrder) (Placed, error) {
 	c, _, err := aggregate.Load(ctx, h.Store, consumer.StreamName(cmd.ConsumerID), (*consumer.State).Apply)
 	if err != nil {
 		return Placed{}, err
@@ -109,24 +109,24 @@ func (h Orders) Place(ctx context.Context, actor string, cmd PlaceOrder) (Placed
 
 // Cancel asks the order's workflow to cancel it: at once while the create saga is
 // pending, through the CancelOrder saga once approved.
-func (h Orders) Cancel(ctx context.Context, actor string, id uuid.UUID, reason string) error {
+func (h OrderCommands) Cancel(ctx context.Context, actor string, id uuid.UUID, reason string) error {
 	return h.update(ctx, id, workflows.UpdateCancel, workflows.CancelRequest{User: actor, Reason: reason})
 }
 
 // Revise asks the order's workflow to change quantities (the ReviseOrder saga).
-func (h Orders) Revise(ctx context.Context, actor string, id uuid.UUID, items []order.LineChange) error {
+func (h OrderCommands) Revise(ctx context.Context, actor string, id uuid.UUID, items []order.LineChange) error {
 	return h.update(ctx, id, workflows.UpdateRevise, workflows.ReviseRequest{User: actor, Items: items})
 }
 
 // Deliver tells the order's workflow that the courier handed the food to the
 // consumer: the workflow records the delivery (once the order has shipped) and ends.
-func (h Orders) Deliver(ctx context.Context, actor string, id uuid.UUID) error {
+func (h OrderCommands) Deliver(ctx context.Context, actor string, id uuid.UUID) error {
 	return h.update(ctx, id, workflows.UpdateDeliver, workflows.DeliverRequest{User: actor})
 }
 
 // Get returns the order as its stream has it now (the write side), for checks that
 // must not wait for the read model, such as who owns it.
-func (h Orders) Get(ctx context.Context, id uuid.UUID) (order.State, int64, error) {
+func (h OrderCommands) Get(ctx context.Context, id uuid.UUID) (order.State, int64, error) {
 	s, version, err := aggregate.Load(ctx, h.Store, order.StreamName(id), (*order.State).Apply)
 	if err == nil && !s.Exists() {
 		err = OrderNotFound(id)
@@ -153,7 +153,7 @@ type Owner struct {
 //
 // Both are always read, so that finding an order costs the same as not finding one:
 // the time a refusal takes does not tell whether the id exists.
-func (h Orders) Owner(ctx context.Context, id uuid.UUID) (Owner, error) {
+func (h OrderCommands) Owner(ctx context.Context, id uuid.UUID) (Owner, error) {
 	fromWorkflow, workflowErr := h.workflowOwner(ctx, id)
 	s, _, err := aggregate.Load(ctx, h.Store, order.StreamName(id), (*order.State).Apply)
 	switch {
@@ -170,7 +170,7 @@ const ownerLookupTimeout = 2 * time.Second
 
 // workflowOwner reads the consumer and restaurant from the search attributes the
 // order's workflow was started with (workflows.StartOptions).
-func (h Orders) workflowOwner(ctx context.Context, id uuid.UUID) (Owner, error) {
+func (h OrderCommands) workflowOwner(ctx context.Context, id uuid.UUID) (Owner, error) {
 	notFound := OrderNotFound(id)
 	if h.Workflows == nil {
 		return Owner{}, notFound
@@ -206,7 +206,7 @@ func (h Orders) workflowOwner(ctx context.Context, id uuid.UUID) (Owner, error) 
 // if the world does not allow any of it (food already picked up), nothing is written
 // and the operator chooses another status. The order's workflow has ended; nothing more
 // runs for the order.
-func (h Orders) ResolveAttention(ctx context.Context, actor string, id uuid.UUID, to order.Status, note string) (order.State, error) {
+func (h OrderCommands) ResolveAttention(ctx context.Context, actor string, id uuid.UUID, to order.Status, note string) (order.State, error) {
 	s, _, err := h.Get(ctx, id)
 	if err != nil {
 		return s, err
@@ -270,7 +270,7 @@ func updateID(ctx context.Context) string {
 // update sends an update to the order's workflow and waits until it is accepted. A
 // refusal by the workflow's validator comes back as the domain error it carried; an
 // order whose workflow has ended refuses every change.
-func (h Orders) update(ctx context.Context, id uuid.UUID, name string, arg any) error {
+func (h OrderCommands) update(ctx context.Context, id uuid.UUID, name string, arg any) error {
 	s, _, err := h.Get(ctx, id)
 	if err != nil {
 		return err
@@ -286,31 +286,13 @@ func (h Orders) update(ctx context.Context, id uuid.UUID, name string, arg any) 
 	if errors.As(err, &gone) {
 		return domain.Errorf(domain.CodeInvalidStateTransition, "order %s is %s: its saga has ended", id, s.Status)
 	}
-	return refusal(err)
-}
-
-// refusal turns a workflow's refusal (an application error typed by a domain code,
-// see workflows.refusal) back into the domain error.
-func refusal(err error) error {
-	code := activities.BusinessCode(err)
-	var app *temporal.ApplicationError
-	if code == "" || !errors.As(err, &app) {
-		return err
-	}
-	var fields []domain.FieldError
-	if app.HasDetails() {
-		_ = app.Details(&fields)
-	}
-	if code == domain.CodeValidationFailed {
-		return &domain.ValidationError{Fields: fields}
-	}
-	return &domain.Error{Code: code, Message: app.Message(), Fields: fields}
+	return refusals.DomainError(err)
 }
 
 // AuditTrail returns every event of the order's saga, across the order's stream, its
 // ticket's, and the consumer's (verification) and account's (card transactions), in
 // global order: the events recorded with the order as their correlation id.
-func (h Orders) AuditTrail(ctx context.Context, id uuid.UUID) ([]eventstore.RecordedEvent, error) {
+func (h OrderCommands) AuditTrail(ctx context.Context, id uuid.UUID) ([]eventstore.RecordedEvent, error) {
 	s, _, err := h.Get(ctx, id)
 	if err != nil {
 		return nil, err

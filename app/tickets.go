@@ -51,7 +51,7 @@ func (h Tickets) Reject(ctx context.Context, actor string, id uuid.UUID, reason 
 }
 
 func (h Tickets) answer(ctx context.Context, id uuid.UUID, d workflows.TicketDecision) error {
-	return Orders{Store: h.Store, Workflows: h.Workflows}.update(ctx, id, workflows.UpdateDecideTicket, d)
+	return OrderCommands{Store: h.Store, Workflows: h.Workflows}.update(ctx, id, workflows.UpdateDecideTicket, d)
 }
 
 // StartPreparing, MarkReady and PickUp move an accepted ticket through the kitchen.

@@ -29,7 +29,7 @@ import (
 // second report is refused. Every refusal writes nothing.
 func TestDeliveryThroughTheAPI(t *testing.T) {
 	ctx := context.Background()
-	schema := pgtest.NewSchema(t, stack.Migrate)
+	schema := pgtest.NewSchema(t, stack.Migrations()...)
 	temporal := server.Client(t)
 	tokens := api.Tokens{Secret: []byte("end-to-end-test-secret-of-32-bytes!!"), Issuer: "orderflow"}
 	s := stack.New(schema.Pool, temporal, tokens, slog.New(slog.NewTextHandler(io.Discard, nil)), schema.Name)

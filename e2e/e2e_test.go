@@ -48,7 +48,7 @@ func TestMain(m *testing.M) {
 // it: each order's read model, its audit trail, its workflow in Temporal, and its
 // public events on NATS with the notifier's notifications.
 func TestEveryPathThroughTheAPI(t *testing.T) {
-	schema := pgtest.NewSchema(t, stack.Migrate)
+	schema := pgtest.NewSchema(t, stack.Migrations()...)
 	// Telemetry as a process sets it up, with spans kept in memory to look at.
 	tel, err := telemetry.Setup(context.Background(), "orderflow-e2e", "")
 	require.NoError(t, err)

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/internal/demo"
+	"github.com/orderflow/orderflow/internal/migrations"
 	"github.com/orderflow/orderflow/internal/natstest"
 	"github.com/orderflow/orderflow/internal/stack"
 	"github.com/orderflow/orderflow/notifier"
@@ -27,7 +28,7 @@ type events struct {
 
 // startEvents starts them on s until ctx ends (wg waits for them).
 func startEvents(ctx context.Context, t *testing.T, s *stack.Services, wg *sync.WaitGroup) *events {
-	require.NoError(t, notifier.Migrate(ctx, s.Pool))
+	require.NoError(t, migrations.Apply(ctx, s.Pool, notifier.Migrations))
 	nc, js := natstest.Connect(t, "")
 	names := natstest.Unique(t, js)
 	r := &relay.Relay{Store: s.Store.Events, Conn: nc, Stream: names.Stream, SubjectPrefix: names.SubjectPrefix, Logger: s.Logger}

@@ -33,7 +33,7 @@ import (
 // nothing of it, neither its approval nor its own revision.
 func TestMenusAndAccountsThroughTheAPI(t *testing.T) {
 	ctx := context.Background()
-	schema := pgtest.NewSchema(t, stack.Migrate)
+	schema := pgtest.NewSchema(t, stack.Migrations()...)
 	tokens := api.Tokens{Secret: []byte("end-to-end-test-secret-of-32-bytes!!"), Issuer: "orderflow"}
 	s := stack.New(schema.Pool, server.Client(t), tokens, slog.New(slog.NewTextHandler(io.Discard, nil)), schema.Name)
 	t.Cleanup(s.Close)

@@ -295,7 +295,7 @@ func TestAppendAtAStaleKnownVersionIsAConflict(t *testing.T) {
 	ctx := context.Background()
 	_, err := first.Append(ctx, "shared-1", eventstore.NoStream(), events(3, "E")...)
 	require.NoError(t, err)
-	_, version, err := eventstore.Load(ctx, second, "shared-1", func(*int, eventstore.RecordedEvent) error { return nil })
+	_, version, err := eventstore.FoldStream(ctx, second, "shared-1", func(*int, eventstore.RecordedEvent) error { return nil })
 	require.NoError(t, err)
 	require.Equal(t, int64(3), version)
 

@@ -191,7 +191,7 @@ type replayAmount struct {
 }
 
 // BenchmarkReplay10kEventStream folds a 10,000-event stream into an aggregate with
-// eventstore.Load, decoding each event's data, next to the baseline: one query of the
+// eventstore.FoldStream, decoding each event's data, next to the baseline: one query of the
 // stream's data in stream order, each row decoded the same way, with no event
 // envelope. Times are per replay in microseconds, alternating order per iteration.
 func BenchmarkReplay10kEventStream(b *testing.B) {
@@ -215,7 +215,7 @@ func BenchmarkReplay10kEventStream(b *testing.B) {
 		return float64(time.Since(start).Nanoseconds()) / 1e3
 	}
 	replay := func() error {
-		_, version, err := eventstore.Load(ctx, store, "account-big", apply)
+		_, version, err := eventstore.FoldStream(ctx, store, "account-big", apply)
 		if err == nil && version != 10_000 {
 			err = fmt.Errorf("version %d, want 10000", version)
 		}

@@ -27,7 +27,7 @@ const DefaultChannel = "orderflow_events"
 // WithChannel sets the notification channel; writers and subscribers must agree on it.
 func WithChannel(channel string) Option { return func(s *Store) { s.channel = channel } }
 
-// New returns a store on pool. The schema must have been migrated (see Migrate).
+// New returns a store on pool. The schema must have been migrated (see Migrations).
 // Close stops its background notifier; it does not close the pool.
 func New(pool *pgxpool.Pool, opts ...Option) *Store {
 	s := &Store{pool: pool, channel: DefaultChannel, heads: newKnownHeads(knownHeadsLimit)}

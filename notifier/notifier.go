@@ -8,7 +8,7 @@
 // the transaction commits: a crash in between means a redelivery, never a loss.
 //
 // It shares nothing with orderflow but the contract: it does not read the event store
-// and migrates only its own tables (Migrate).
+// and migrates only its own tables (Migrations).
 package notifier
 
 import (
@@ -25,18 +25,16 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/orderflow/orderflow/eventstore"
 	"github.com/orderflow/orderflow/integration"
+	"github.com/orderflow/orderflow/internal/migrations"
 )
 
 //go:embed migrations/*.sql
-var migrations embed.FS
+var migrationFiles embed.FS
 
-// Migrate creates or updates the notifier's tables (version table
-// notifier_schema_version); idempotent and safe when several processes start at once.
-func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	return eventstore.RunMigrations(ctx, pool, migrations, "migrations", "notifier_schema_version")
-}
+// Migrations are the notifier's tables (version table notifier_schema_version), for
+// migrations.Apply.
+var Migrations = migrations.Set{Name: "notifier", FS: migrationFiles, Dir: "migrations"}
 
 const (
 	// DefaultDurable is the notifier's durable consumer, and its name in

@@ -48,7 +48,7 @@ type env struct {
 }
 
 func newEnv(t *testing.T) *env {
-	schema := pgtest.NewSchema(t, notifier.Migrate)
+	schema := pgtest.NewSchema(t, notifier.Migrations)
 	nc, js := natstest.Connect(t, "")
 	names := natstest.Unique(t, js)
 	_, err := relay.EnsureStream(context.Background(), js, names.Stream, names.SubjectPrefix)

@@ -37,7 +37,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	schema := pgtest.NewSchema(t, eventstore.Migrate, projections.Migrate)
+	schema := pgtest.NewSchema(t, eventstore.Migrations, projections.Migrations)
 	store := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
 	t.Cleanup(store.Close)
 	return &env{t: t, schema: schema, store: store, reg: registry.New(), q: projections.Queries{Pool: schema.Pool}}

@@ -126,8 +126,8 @@ func TestOrderViewFollowsCancellation(t *testing.T) {
 	e.requireOrderMatchesAggregate(v)
 }
 
-// The fields of GET /v1/orders/:id, as the brief lists them, with null for a reason
-// that does not apply.
+// The fields of GET /v1/orders/:id, as the HTTP contract (api/openapi.yaml) lists
+// them, with null for a reason that does not apply.
 func TestOrderViewJSONHasTheContractFields(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

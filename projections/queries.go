@@ -14,7 +14,7 @@ import (
 
 // Queries answers the API's reads from the read models. It only reads: the projector
 // writes. The zero value is unusable; set Pool (the schema must be migrated with
-// Migrate). Reads are eventually consistent, see WaitForOrderVersion.
+// Migrations). Reads are eventually consistent, see WaitForOrderVersion.
 type Queries struct {
 	Pool *pgxpool.Pool
 }

@@ -36,7 +36,7 @@ func BenchmarkRebuildUnderReads(b *testing.B) {
 		require.NoError(b, err)
 	}
 	ctx := context.Background()
-	schema := pgtest.NewSchema(b, eventstore.Migrate, projections.Migrate)
+	schema := pgtest.NewSchema(b, eventstore.Migrations, projections.Migrations)
 	store := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
 	b.Cleanup(store.Close)
 	ids := seedOrders(b, schema, orders)

@@ -15,8 +15,8 @@ import (
 // Projector runs projections: the query side's writer, the process cmd's projector
 // command starts.
 //
-// Any number of projector processes may run at once (the brief wants the projector to
-// scale like the rest). eventstore.Store.Subscribe holds a per-subscription advisory
+// Any number of projector processes may run at once, so the projector scales out and
+// fails over like the API and the workers. eventstore.Store.Subscribe holds a per-subscription advisory
 // lock, so exactly one process advances each projection and the others stand by to take
 // over when it stops; and every batch locks the projection's checkpoint row, so even a
 // process that wrongly believed it owned one could not apply an event twice. Nothing

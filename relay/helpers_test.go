@@ -34,7 +34,7 @@ type env struct {
 }
 
 func newEnv(t *testing.T, natsURL string) *env {
-	store, schema := storetest.New(t, notifier.Migrate)
+	store, schema := storetest.New(t, notifier.Migrations)
 	nc, js := natstest.Connect(t, natsURL, append(relay.ConnectOptions(), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))...)
 	return &env{schema: schema, store: store, nc: nc, js: js, names: natstest.Unique(t, js)}
 }

@@ -49,7 +49,7 @@ func TestMain(m *testing.M) {
 // is canceled through an update. One worker and one schema serve every subtest: the
 // task queues are shared on the server.
 func TestWorkersRunTheSagasOnADevServer(t *testing.T) {
-	schema := pgtest.NewSchema(t, eventstore.Migrate)
+	schema := pgtest.NewSchema(t, eventstore.Migrations)
 	events := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
 	t.Cleanup(events.Close)
 	st := aggregate.Store{Events: events, Registry: registry.New()}
@@ -141,7 +141,7 @@ func TestTracesFollowAnOrderIntoItsActivities(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
 
-	schema := pgtest.NewSchema(t, eventstore.Migrate)
+	schema := pgtest.NewSchema(t, eventstore.Migrations)
 	events := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
 	t.Cleanup(events.Close)
 	st := aggregate.Store{Events: events, Registry: registry.New()}

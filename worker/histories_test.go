@@ -162,7 +162,7 @@ type histories struct {
 }
 
 func newHistories(t *testing.T) *histories {
-	schema := pgtest.NewSchema(t, eventstore.Migrate)
+	schema := pgtest.NewSchema(t, eventstore.Migrations)
 	events := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
 	t.Cleanup(events.Close)
 	h := &histories{t: t, c: server.Client(t), store: aggregate.Store{Events: events, Registry: registry.New()}}

@@ -11,6 +11,7 @@ import (
 	"github.com/orderflow/orderflow/domain"
 	"github.com/orderflow/orderflow/domain/kitchen"
 	"github.com/orderflow/orderflow/domain/order"
+	"github.com/orderflow/orderflow/internal/refusals"
 )
 
 // errConsumerCanceled stops the create saga when the consumer cancels while it is
@@ -187,7 +188,7 @@ func (w *orderWorkflow) abandon(ctx workflow.Context, s *saga, cause error) erro
 func reasonOf(err error) (domain.Code, string) {
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) {
-		if code := activities.BusinessCode(err); code != "" {
+		if code := refusals.Code(err); code != "" {
 			return code, truncate(app.Message())
 		}
 	}

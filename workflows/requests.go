@@ -224,7 +224,8 @@ func cannot(s order.State, to order.Status) error {
 
 // refusal carries a domain error across Temporal as an application error whose type is
 // the domain code and whose details are the field errors, so the caller of an update
-// can tell 409 from 422 and say which field was wrong.
+// can tell 409 from 422 and say which field was wrong (refusals.DomainError reads it
+// back).
 func refusal(err error) error {
 	code := domain.CodeOf(err)
 	if code == "" {

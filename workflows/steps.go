@@ -7,6 +7,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/internal/refusals"
 )
 
 // The activities, as nil receivers: their method values name the activities for
@@ -58,7 +59,7 @@ func mustStep(ctx workflow.Context, queue string, activity, input any) error {
 	}
 	for {
 		err := runStep(ctx, opts, activity, input)
-		if err == nil || activities.BusinessCode(err) != "" || legacySteps(ctx) {
+		if err == nil || refusals.Code(err) != "" || legacySteps(ctx) {
 			return err
 		}
 		workflow.GetLogger(ctx).Warn("a step that must complete ran out of attempts; scheduling it again", "error", err)

@@ -41,7 +41,7 @@ type stack struct {
 
 func newStack(t *testing.T, creditLimitCents int64, auto bool) *stack {
 	t.Parallel()
-	schema := pgtest.NewSchema(t, eventstore.Migrate)
+	schema := pgtest.NewSchema(t, eventstore.Migrations)
 	events := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
 	t.Cleanup(events.Close)
 	st := aggregate.Store{Events: events, Registry: registry.New()}

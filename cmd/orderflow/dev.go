@@ -18,6 +18,7 @@ import (
 	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/internal/devstack"
 	"github.com/orderflow/orderflow/internal/httpserve"
+	"github.com/orderflow/orderflow/internal/migrations"
 	"github.com/orderflow/orderflow/internal/telemetry"
 	"github.com/orderflow/orderflow/notifier"
 )
@@ -158,7 +159,7 @@ func runDev(cmd *cobra.Command, cfg *Config, o devOptions, databaseSet, natsSet 
 		return err
 	}
 	// The notifier's own tables, in the dev stack's database.
-	if err := notifier.Migrate(ctx, s.Pool); err != nil {
+	if err := migrations.Apply(ctx, s.Pool, notifier.Migrations); err != nil {
 		return fmt.Errorf("migrate the notifier: %w", err)
 	}
 	nc, err := connectNATS(cfg, "orderflow-dev", s.Logger)

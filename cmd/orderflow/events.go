@@ -13,6 +13,7 @@ import (
 	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/eventstore"
 	"github.com/orderflow/orderflow/internal/httpserve"
+	"github.com/orderflow/orderflow/internal/migrations"
 	"github.com/orderflow/orderflow/internal/telemetry"
 	"github.com/orderflow/orderflow/notifier"
 	"github.com/orderflow/orderflow/relay"
@@ -81,7 +82,7 @@ func notifierCommand(cfg *Config) *cobra.Command {
 				return fmt.Errorf("database: %w", err)
 			}
 			defer pool.Close()
-			if err := notifier.Migrate(ctx, pool); err != nil {
+			if err := migrations.Apply(ctx, pool, notifier.Migrations); err != nil {
 				return fmt.Errorf("migrate: %w", err)
 			}
 			nc, err := connectNATS(cfg, "orderflow-notifier", log)

@@ -40,7 +40,7 @@ func ordersCommand(cfg *Config) *cobra.Command {
 			defer pool.Close()
 			services := stack.New(pool, nil, api.Tokens{}, slog.Default(), eventstore.DefaultChannel)
 			defer services.Close()
-			orders := app.Orders{Store: services.Store}
+			orders := app.OrderCommands{Store: services.Store}
 			s, err := orders.ResolveAttention(ctx, "operator:"+operator, id, order.Status(status), note)
 			if err != nil {
 				return err

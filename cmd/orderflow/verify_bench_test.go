@@ -28,7 +28,7 @@ import (
 //	go test -run '^$' -bench Verify -benchtime 3x ./cmd/orderflow/
 func BenchmarkVerify(b *testing.B) {
 	const orders = 10_000
-	schema := pgtest.NewSchema(b, eventstore.Migrate, projections.Migrate)
+	schema := pgtest.NewSchema(b, eventstore.Migrations, projections.Migrations)
 	store := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
 	b.Cleanup(store.Close)
 	seedSettledOrders(b, store, orders)

@@ -24,7 +24,7 @@ import (
 // its ticket and its consumer's account, with the card held unless held is false.
 func storeWithAnApprovedOrder(t *testing.T, held bool) pgtest.Schema {
 	t.Helper()
-	store, schema := storetest.New(t, projections.Migrate)
+	store, schema := storetest.New(t, projections.Migrations)
 	orderID, consumerID := uuid.New(), uuid.New()
 	eur := func(c int64) money.Money { return money.Money{Cents: c, Currency: "EUR"} }
 	appendAll := func(stream string, events ...event.Event) { storetest.Append(t, store, stream, events...) }

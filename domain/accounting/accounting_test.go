@@ -10,6 +10,7 @@ import (
 
 	"github.com/orderflow/orderflow/domain"
 	"github.com/orderflow/orderflow/domain/accounting"
+	"github.com/orderflow/orderflow/domain/domaintest"
 	"github.com/orderflow/orderflow/domain/event"
 	"github.com/orderflow/orderflow/domain/money"
 )
@@ -40,22 +41,6 @@ func revisedTo(oldC, newC int64) accounting.CardTransactionRevised {
 	return accounting.CardTransactionRevised{ConsumerID: consumerID, OrderID: order1, OldAmount: eur(oldC), NewAmount: eur(newC)}
 }
 
-type outcome struct {
-	events []event.Event
-	code   domain.Code
-}
-
-func check(t *testing.T, want outcome, got []event.Event, err error) {
-	t.Helper()
-	if want.code == "" {
-		require.NoError(t, err)
-	} else {
-		require.Error(t, err)
-		require.Equal(t, want.code, domain.CodeOf(err), err.Error())
-	}
-	require.Equal(t, want.events, got)
-}
-
 func TestStreamName(t *testing.T) {
 	require.Equal(t, "account-11111111-1111-4111-8111-111111111111", accounting.StreamName(consumerID))
 	require.Equal(t, "account", accounting.Category)
@@ -84,7 +69,7 @@ func TestFold(t *testing.T) {
 			with(func(s *accounting.State) { s.Holds = map[uuid.UUID]money.Money{order1: eur(4500)} }), 5500},
 		{"reversed", []event.Event{opened, authorized, reversed},
 			with(func(s *accounting.State) { s.Holds = map[uuid.UUID]money.Money{} }), 10000},
-		{"foreign event ignored", []event.Event{opened, foreign{}}, base, 10000},
+		{"foreign event ignored", []event.Event{opened, domaintest.Foreign{}}, base, 10000},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,11 +82,6 @@ func TestFold(t *testing.T) {
 		})
 	}
 }
-
-type foreign struct{}
-
-func (foreign) EventType() string  { return "SomethingElse" }
-func (foreign) SchemaVersion() int { return 1 }
 
 func TestAvailableSaturatesInsteadOfWrapping(t *testing.T) {
 	s := accounting.Fold(
@@ -118,22 +98,22 @@ func TestOpen(t *testing.T) {
 		history []event.Event
 		limit   money.Money
 		last4   string
-		want    outcome
+		want    domaintest.Outcome
 	}{
-		{"new account", nil, eur(10000), "4242", outcome{events: []event.Event{opened}}},
-		{"zero limit", nil, eur(0), "0000", outcome{events: []event.Event{
+		{"new account", nil, eur(10000), "4242", domaintest.Outcome{Events: []event.Event{opened}}},
+		{"zero limit", nil, eur(0), "0000", domaintest.Outcome{Events: []event.Event{
 			accounting.AccountOpened{ConsumerID: consumerID, CreditLimit: eur(0), CardLast4: "0000"}}}},
-		{"same again", []event.Event{opened}, eur(10000), "4242", outcome{}},
-		{"other terms", []event.Event{opened}, eur(20000), "4242", outcome{code: domain.CodeInvalidStateTransition}},
-		{"negative limit", nil, eur(-1), "4242", outcome{code: domain.CodeValidationFailed}},
-		{"bad currency", nil, money.Money{Cents: 1, Currency: "euro"}, "4242", outcome{code: domain.CodeValidationFailed}},
-		{"bad card", nil, eur(1), "42a2", outcome{code: domain.CodeValidationFailed}},
-		{"short card", nil, eur(1), "424", outcome{code: domain.CodeValidationFailed}},
+		{"same again", []event.Event{opened}, eur(10000), "4242", domaintest.Outcome{}},
+		{"other terms", []event.Event{opened}, eur(20000), "4242", domaintest.Outcome{Code: domain.CodeInvalidStateTransition}},
+		{"negative limit", nil, eur(-1), "4242", domaintest.Outcome{Code: domain.CodeValidationFailed}},
+		{"bad currency", nil, money.Money{Cents: 1, Currency: "euro"}, "4242", domaintest.Outcome{Code: domain.CodeValidationFailed}},
+		{"bad card", nil, eur(1), "42a2", domaintest.Outcome{Code: domain.CodeValidationFailed}},
+		{"short card", nil, eur(1), "424", domaintest.Outcome{Code: domain.CodeValidationFailed}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := accounting.Open(accounting.Fold(tt.history...), consumerID, tt.limit, tt.last4)
-			check(t, tt.want, got, err)
+			domaintest.Check(t, tt.want, got, err)
 		})
 	}
 }
@@ -155,26 +135,26 @@ func TestDisableAndEnable(t *testing.T) {
 		name    string
 		decide  func(accounting.State) ([]event.Event, error)
 		history []event.Event
-		want    outcome
+		want    domaintest.Outcome
 	}{
 		{"disable enabled", func(s accounting.State) ([]event.Event, error) { return accounting.Disable(s, " chargeback ") },
-			[]event.Event{opened}, outcome{events: []event.Event{disabled}}},
+			[]event.Event{opened}, domaintest.Outcome{Events: []event.Event{disabled}}},
 		{"disable disabled", func(s accounting.State) ([]event.Event, error) { return accounting.Disable(s, "x") },
-			[]event.Event{opened, disabled}, outcome{}},
+			[]event.Event{opened, disabled}, domaintest.Outcome{}},
 		{"disable nothing", func(s accounting.State) ([]event.Event, error) { return accounting.Disable(s, "x") },
-			nil, outcome{code: domain.CodeAccountNotFound}},
+			nil, domaintest.Outcome{Code: domain.CodeAccountNotFound}},
 		{"disable with a long reason", func(s accounting.State) ([]event.Event, error) {
 			return accounting.Disable(s, strings.Repeat("x", 501))
 		},
-			[]event.Event{opened}, outcome{code: domain.CodeValidationFailed}},
-		{"enable disabled", accounting.Enable, []event.Event{opened, disabled}, outcome{events: []event.Event{enabled}}},
-		{"enable enabled", accounting.Enable, []event.Event{opened}, outcome{}},
-		{"enable nothing", accounting.Enable, nil, outcome{code: domain.CodeAccountNotFound}},
+			[]event.Event{opened}, domaintest.Outcome{Code: domain.CodeValidationFailed}},
+		{"enable disabled", accounting.Enable, []event.Event{opened, disabled}, domaintest.Outcome{Events: []event.Event{enabled}}},
+		{"enable enabled", accounting.Enable, []event.Event{opened}, domaintest.Outcome{}},
+		{"enable nothing", accounting.Enable, nil, domaintest.Outcome{Code: domain.CodeAccountNotFound}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := tt.decide(accounting.Fold(tt.history...))
-			check(t, tt.want, got, err)
+			domaintest.Check(t, tt.want, got, err)
 		})
 	}
 }
@@ -185,40 +165,40 @@ func TestAuthorize(t *testing.T) {
 		history []event.Event
 		order   uuid.UUID
 		amount  money.Money
-		want    outcome
+		want    domaintest.Outcome
 	}{
-		{"within limit", []event.Event{opened}, order1, eur(3000), outcome{events: []event.Event{authorized}}},
+		{"within limit", []event.Event{opened}, order1, eur(3000), domaintest.Outcome{Events: []event.Event{authorized}}},
 		{"exactly the available credit", []event.Event{opened, authorize(order2, 7000)}, order1, eur(3000),
-			outcome{events: []event.Event{authorized}}},
-		{"one cent over", []event.Event{opened, authorize(order2, 7000)}, order1, eur(3001), outcome{
-			events: []event.Event{declined(order1, 3001, domain.CodeInsufficientCredit)}, code: domain.CodeInsufficientCredit}},
-		{"over the limit", []event.Event{opened}, order1, eur(10001), outcome{
-			events: []event.Event{declined(order1, 10001, domain.CodeInsufficientCredit)}, code: domain.CodeInsufficientCredit}},
+			domaintest.Outcome{Events: []event.Event{authorized}}},
+		{"one cent over", []event.Event{opened, authorize(order2, 7000)}, order1, eur(3001), domaintest.Outcome{
+			Events: []event.Event{declined(order1, 3001, domain.CodeInsufficientCredit)}, Code: domain.CodeInsufficientCredit}},
+		{"over the limit", []event.Event{opened}, order1, eur(10001), domaintest.Outcome{
+			Events: []event.Event{declined(order1, 10001, domain.CodeInsufficientCredit)}, Code: domain.CodeInsufficientCredit}},
 		{"released credit is available again", []event.Event{opened, authorize(order2, 10000),
 			accounting.CardTransactionReversed{ConsumerID: consumerID, OrderID: order2, Amount: eur(10000)}},
-			order1, eur(3000), outcome{events: []event.Event{authorized}}},
-		{"disabled", []event.Event{opened, disabled}, order1, eur(1), outcome{
-			events: []event.Event{declined(order1, 1, domain.CodeAccountDisabled)}, code: domain.CodeAccountDisabled}},
-		{"disabled wins over insufficient credit", []event.Event{opened, disabled}, order1, eur(999999), outcome{
-			events: []event.Event{declined(order1, 999999, domain.CodeAccountDisabled)}, code: domain.CodeAccountDisabled}},
-		{"re-enabled", []event.Event{opened, disabled, enabled}, order1, eur(3000), outcome{events: []event.Event{authorized}}},
-		{"no account", nil, order1, eur(1), outcome{code: domain.CodeAccountNotFound}},
-		{"other currency", []event.Event{opened}, order1, money.Money{Cents: 1, Currency: "USD"}, outcome{code: domain.CodeCurrencyMismatch}},
-		{"retry after success", []event.Event{opened, authorized}, order1, eur(3000), outcome{}},
-		{"retry after success, disabled since", []event.Event{opened, authorized, disabled}, order1, eur(3000), outcome{}},
+			order1, eur(3000), domaintest.Outcome{Events: []event.Event{authorized}}},
+		{"disabled", []event.Event{opened, disabled}, order1, eur(1), domaintest.Outcome{
+			Events: []event.Event{declined(order1, 1, domain.CodeAccountDisabled)}, Code: domain.CodeAccountDisabled}},
+		{"disabled wins over insufficient credit", []event.Event{opened, disabled}, order1, eur(999999), domaintest.Outcome{
+			Events: []event.Event{declined(order1, 999999, domain.CodeAccountDisabled)}, Code: domain.CodeAccountDisabled}},
+		{"re-enabled", []event.Event{opened, disabled, enabled}, order1, eur(3000), domaintest.Outcome{Events: []event.Event{authorized}}},
+		{"no account", nil, order1, eur(1), domaintest.Outcome{Code: domain.CodeAccountNotFound}},
+		{"other currency", []event.Event{opened}, order1, money.Money{Cents: 1, Currency: "USD"}, domaintest.Outcome{Code: domain.CodeCurrencyMismatch}},
+		{"retry after success", []event.Event{opened, authorized}, order1, eur(3000), domaintest.Outcome{}},
+		{"retry after success, disabled since", []event.Event{opened, authorized, disabled}, order1, eur(3000), domaintest.Outcome{}},
 		{"another amount for the same order", []event.Event{opened, authorized}, order1, eur(3100),
-			outcome{code: domain.CodeInvalidStateTransition}},
+			domaintest.Outcome{Code: domain.CodeInvalidStateTransition}},
 		{"again after a reversal", []event.Event{opened, authorized, reversed}, order1, eur(3000),
-			outcome{events: []event.Event{authorized}}},
-		{"zero amount", []event.Event{opened}, order1, eur(0), outcome{code: domain.CodeValidationFailed}},
-		{"negative amount", []event.Event{opened}, order1, eur(-5), outcome{code: domain.CodeValidationFailed}},
-		{"invalid currency", []event.Event{opened}, order1, money.Money{Cents: 5}, outcome{code: domain.CodeValidationFailed}},
-		{"no order", []event.Event{opened}, uuid.Nil, eur(5), outcome{code: domain.CodeValidationFailed}},
+			domaintest.Outcome{Events: []event.Event{authorized}}},
+		{"zero amount", []event.Event{opened}, order1, eur(0), domaintest.Outcome{Code: domain.CodeValidationFailed}},
+		{"negative amount", []event.Event{opened}, order1, eur(-5), domaintest.Outcome{Code: domain.CodeValidationFailed}},
+		{"invalid currency", []event.Event{opened}, order1, money.Money{Cents: 5}, domaintest.Outcome{Code: domain.CodeValidationFailed}},
+		{"no order", []event.Event{opened}, uuid.Nil, eur(5), domaintest.Outcome{Code: domain.CodeValidationFailed}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := accounting.Authorize(accounting.Fold(tt.history...), tt.order, tt.amount)
-			check(t, tt.want, got, err)
+			domaintest.Check(t, tt.want, got, err)
 		})
 	}
 }
@@ -234,22 +214,22 @@ func TestReverse(t *testing.T) {
 	tests := []struct {
 		name    string
 		history []event.Event
-		want    outcome
+		want    domaintest.Outcome
 	}{
-		{"held", []event.Event{opened, authorized}, outcome{events: []event.Event{reversed}}},
-		{"reverses the revised amount", []event.Event{opened, authorized, revisedTo(3000, 1000)}, outcome{events: []event.Event{
+		{"held", []event.Event{opened, authorized}, domaintest.Outcome{Events: []event.Event{reversed}}},
+		{"reverses the revised amount", []event.Event{opened, authorized, revisedTo(3000, 1000)}, domaintest.Outcome{Events: []event.Event{
 			accounting.CardTransactionReversed{ConsumerID: consumerID, OrderID: order1, Amount: eur(1000)}}}},
-		{"held while disabled", []event.Event{opened, authorized, disabled}, outcome{events: []event.Event{reversed}}},
-		{"never authorized", []event.Event{opened}, outcome{}},
-		{"declined only", []event.Event{opened, declined(order1, 99999, domain.CodeInsufficientCredit)}, outcome{}},
-		{"already reversed", []event.Event{opened, authorized, reversed}, outcome{}},
-		{"other order held", []event.Event{opened, authorize(order2, 100)}, outcome{}},
-		{"no account", nil, outcome{}},
+		{"held while disabled", []event.Event{opened, authorized, disabled}, domaintest.Outcome{Events: []event.Event{reversed}}},
+		{"never authorized", []event.Event{opened}, domaintest.Outcome{}},
+		{"declined only", []event.Event{opened, declined(order1, 99999, domain.CodeInsufficientCredit)}, domaintest.Outcome{}},
+		{"already reversed", []event.Event{opened, authorized, reversed}, domaintest.Outcome{}},
+		{"other order held", []event.Event{opened, authorize(order2, 100)}, domaintest.Outcome{}},
+		{"no account", nil, domaintest.Outcome{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := accounting.Reverse(accounting.Fold(tt.history...), order1)
-			check(t, tt.want, got, err)
+			domaintest.Check(t, tt.want, got, err)
 		})
 	}
 }
@@ -259,29 +239,29 @@ func TestRevise(t *testing.T) {
 		name    string
 		history []event.Event
 		amount  money.Money
-		want    outcome
+		want    domaintest.Outcome
 	}{
-		{"increase within credit", []event.Event{opened, authorized}, eur(10000), outcome{events: []event.Event{revisedTo(3000, 10000)}}},
-		{"increase beyond credit", []event.Event{opened, authorized}, eur(10001), outcome{
-			events: []event.Event{declined(order1, 10001, domain.CodeInsufficientCredit)}, code: domain.CodeInsufficientCredit}},
-		{"increase counts other holds", []event.Event{opened, authorized, authorize(order2, 6000)}, eur(4001), outcome{
-			events: []event.Event{declined(order1, 4001, domain.CodeInsufficientCredit)}, code: domain.CodeInsufficientCredit}},
-		{"decrease", []event.Event{opened, authorized}, eur(1000), outcome{events: []event.Event{revisedTo(3000, 1000)}}},
-		{"decrease while disabled", []event.Event{opened, authorized, disabled}, eur(1000), outcome{events: []event.Event{revisedTo(3000, 1000)}}},
-		{"increase while disabled", []event.Event{opened, authorized, disabled}, eur(3001), outcome{
-			events: []event.Event{declined(order1, 3001, domain.CodeAccountDisabled)}, code: domain.CodeAccountDisabled}},
-		{"same amount", []event.Event{opened, authorized}, eur(3000), outcome{}},
-		{"retry after success", []event.Event{opened, authorized, revisedTo(3000, 4000)}, eur(4000), outcome{}},
-		{"no hold", []event.Event{opened}, eur(3000), outcome{code: domain.CodeInvalidStateTransition}},
-		{"reversed hold", []event.Event{opened, authorized, reversed}, eur(3000), outcome{code: domain.CodeInvalidStateTransition}},
-		{"no account", nil, eur(3000), outcome{code: domain.CodeAccountNotFound}},
-		{"other currency", []event.Event{opened, authorized}, money.Money{Cents: 3000, Currency: "USD"}, outcome{code: domain.CodeCurrencyMismatch}},
-		{"zero", []event.Event{opened, authorized}, eur(0), outcome{code: domain.CodeValidationFailed}},
+		{"increase within credit", []event.Event{opened, authorized}, eur(10000), domaintest.Outcome{Events: []event.Event{revisedTo(3000, 10000)}}},
+		{"increase beyond credit", []event.Event{opened, authorized}, eur(10001), domaintest.Outcome{
+			Events: []event.Event{declined(order1, 10001, domain.CodeInsufficientCredit)}, Code: domain.CodeInsufficientCredit}},
+		{"increase counts other holds", []event.Event{opened, authorized, authorize(order2, 6000)}, eur(4001), domaintest.Outcome{
+			Events: []event.Event{declined(order1, 4001, domain.CodeInsufficientCredit)}, Code: domain.CodeInsufficientCredit}},
+		{"decrease", []event.Event{opened, authorized}, eur(1000), domaintest.Outcome{Events: []event.Event{revisedTo(3000, 1000)}}},
+		{"decrease while disabled", []event.Event{opened, authorized, disabled}, eur(1000), domaintest.Outcome{Events: []event.Event{revisedTo(3000, 1000)}}},
+		{"increase while disabled", []event.Event{opened, authorized, disabled}, eur(3001), domaintest.Outcome{
+			Events: []event.Event{declined(order1, 3001, domain.CodeAccountDisabled)}, Code: domain.CodeAccountDisabled}},
+		{"same amount", []event.Event{opened, authorized}, eur(3000), domaintest.Outcome{}},
+		{"retry after success", []event.Event{opened, authorized, revisedTo(3000, 4000)}, eur(4000), domaintest.Outcome{}},
+		{"no hold", []event.Event{opened}, eur(3000), domaintest.Outcome{Code: domain.CodeInvalidStateTransition}},
+		{"reversed hold", []event.Event{opened, authorized, reversed}, eur(3000), domaintest.Outcome{Code: domain.CodeInvalidStateTransition}},
+		{"no account", nil, eur(3000), domaintest.Outcome{Code: domain.CodeAccountNotFound}},
+		{"other currency", []event.Event{opened, authorized}, money.Money{Cents: 3000, Currency: "USD"}, domaintest.Outcome{Code: domain.CodeCurrencyMismatch}},
+		{"zero", []event.Event{opened, authorized}, eur(0), domaintest.Outcome{Code: domain.CodeValidationFailed}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := accounting.Revise(accounting.Fold(tt.history...), order1, tt.amount)
-			check(t, tt.want, got, err)
+			domaintest.Check(t, tt.want, got, err)
 		})
 	}
 }

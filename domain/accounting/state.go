@@ -58,14 +58,8 @@ func (s State) Available() money.Money {
 	return money.Money{Cents: avail, Currency: s.CreditLimit.Currency}
 }
 
-// Fold rebuilds an account from its events, oldest first.
-func Fold(events ...event.Event) State {
-	var s State
-	for _, e := range events {
-		s.Apply(e)
-	}
-	return s
-}
+// Fold rebuilds an account from its events, oldest first (see event.Fold).
+func Fold(events ...event.Event) State { return event.Fold[State](events...) }
 
 // Apply folds one event into the state; events it does not know are ignored.
 func (s *State) Apply(e event.Event) {

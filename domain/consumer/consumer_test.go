@@ -9,6 +9,7 @@ import (
 
 	"github.com/orderflow/orderflow/domain"
 	"github.com/orderflow/orderflow/domain/consumer"
+	"github.com/orderflow/orderflow/domain/domaintest"
 	"github.com/orderflow/orderflow/domain/event"
 )
 
@@ -22,31 +23,6 @@ var (
 	reactivated = consumer.ConsumerReactivated{ConsumerID: consumerID}
 	verified    = consumer.ConsumerVerified{ConsumerID: consumerID, OrderID: orderID}
 )
-
-// outcome is what a decision must return: exactly these events, and an error of
-// this code ("" for none).
-type outcome struct {
-	events []event.Event
-	code   domain.Code
-}
-
-func check(t *testing.T, want outcome, got []event.Event, err error) {
-	t.Helper()
-	if want.code == "" {
-		require.NoError(t, err)
-	} else {
-		require.Error(t, err)
-		require.Equal(t, want.code, domain.CodeOf(err), err.Error())
-	}
-	require.Equal(t, want.events, got)
-}
-
-func fieldsOf(t *testing.T, err error) []domain.FieldError {
-	t.Helper()
-	var ve *domain.ValidationError
-	require.ErrorAs(t, err, &ve)
-	return ve.Fields
-}
 
 func TestStreamName(t *testing.T) {
 	require.Equal(t, "consumer-11111111-1111-4111-8111-111111111111", consumer.StreamName(consumerID))
@@ -75,18 +51,13 @@ func TestFold(t *testing.T) {
 }
 
 func TestFoldVerifiedAndForeignEvents(t *testing.T) {
-	s := consumer.Fold(registered, verified, foreign{})
+	s := consumer.Fold(registered, verified, domaintest.Foreign{})
 	require.True(t, s.Registered())
 	require.True(t, s.VerifiedFor(orderID))
 	require.False(t, s.VerifiedFor(otherOrder))
 	require.Equal(t, consumer.StatusActive, s.Status)
 	require.False(t, consumer.State{}.Registered())
 }
-
-type foreign struct{}
-
-func (foreign) EventType() string  { return "SomethingElse" }
-func (foreign) SchemaVersion() int { return 1 }
 
 func TestRegister(t *testing.T) {
 	tests := []struct {
@@ -95,44 +66,44 @@ func TestRegister(t *testing.T) {
 		id         uuid.UUID
 		nameIn     string
 		email      string
-		want       outcome
+		want       domaintest.Outcome
 		wantFields []domain.FieldError
 	}{
 		{name: "new consumer, trimmed", id: consumerID, nameIn: "  Ann ", email: " ann@example.com ",
-			want: outcome{events: []event.Event{registered}}},
+			want: domaintest.Outcome{Events: []event.Event{registered}}},
 		{name: "already registered", history: []event.Event{registered}, id: consumerID, nameIn: "Ann", email: "ann@example.com",
-			want: outcome{code: domain.CodeConsumerAlreadyRegistered}},
+			want: domaintest.Outcome{Code: domain.CodeConsumerAlreadyRegistered}},
 		{name: "everything missing", id: uuid.Nil, nameIn: " ", email: "",
-			want: outcome{code: domain.CodeValidationFailed},
+			want: domaintest.Outcome{Code: domain.CodeValidationFailed},
 			wantFields: []domain.FieldError{
 				{Field: "id", Message: "is required"},
 				{Field: "name", Message: "is required"},
 				{Field: "email", Message: "is required"},
 			}},
 		{name: "name too long", id: consumerID, nameIn: strings.Repeat("a", 201), email: "ann@example.com",
-			want:       outcome{code: domain.CodeValidationFailed},
+			want:       domaintest.Outcome{Code: domain.CodeValidationFailed},
 			wantFields: []domain.FieldError{{Field: "name", Message: "must be at most 200 characters"}}},
 		{name: "name of 200 characters", id: consumerID, nameIn: strings.Repeat("é", 200), email: "ann@example.com",
-			want: outcome{events: []event.Event{consumer.ConsumerRegistered{ConsumerID: consumerID, Name: strings.Repeat("é", 200), Email: "ann@example.com"}}}},
+			want: domaintest.Outcome{Events: []event.Event{consumer.ConsumerRegistered{ConsumerID: consumerID, Name: strings.Repeat("é", 200), Email: "ann@example.com"}}}},
 		{name: "not an email", id: consumerID, nameIn: "Ann", email: "ann",
-			want:       outcome{code: domain.CodeValidationFailed},
+			want:       domaintest.Outcome{Code: domain.CodeValidationFailed},
 			wantFields: []domain.FieldError{{Field: "email", Message: "must be a valid email address"}}},
 		{name: "display name is not an email", id: consumerID, nameIn: "Ann", email: "Ann <ann@example.com>",
-			want:       outcome{code: domain.CodeValidationFailed},
+			want:       domaintest.Outcome{Code: domain.CodeValidationFailed},
 			wantFields: []domain.FieldError{{Field: "email", Message: "must be a valid email address"}}},
 		{name: "email too long", id: consumerID, nameIn: "Ann", email: strings.Repeat("a", 243) + "@example.com",
-			want:       outcome{code: domain.CodeValidationFailed},
+			want:       domaintest.Outcome{Code: domain.CodeValidationFailed},
 			wantFields: []domain.FieldError{{Field: "email", Message: "must be at most 254 characters"}}},
 		{name: "email of 254 characters", id: consumerID, nameIn: "Ann", email: strings.Repeat("a", 64) + "@" + strings.Repeat("b", 63) + "." + strings.Repeat("c", 63) + "." + strings.Repeat("d", 61),
-			want: outcome{events: []event.Event{consumer.ConsumerRegistered{ConsumerID: consumerID, Name: "Ann",
+			want: domaintest.Outcome{Events: []event.Event{consumer.ConsumerRegistered{ConsumerID: consumerID, Name: "Ann",
 				Email: strings.Repeat("a", 64) + "@" + strings.Repeat("b", 63) + "." + strings.Repeat("c", 63) + "." + strings.Repeat("d", 61)}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := consumer.Register(consumer.Fold(tt.history...), tt.id, tt.nameIn, tt.email)
-			check(t, tt.want, got, err)
+			domaintest.Check(t, tt.want, got, err)
 			if tt.wantFields != nil {
-				require.Equal(t, tt.wantFields, fieldsOf(t, err))
+				require.Equal(t, tt.wantFields, domaintest.FieldsOf(t, err))
 			}
 		})
 	}
@@ -143,18 +114,18 @@ func TestSuspend(t *testing.T) {
 		name    string
 		history []event.Event
 		reason  string
-		want    outcome
+		want    domaintest.Outcome
 	}{
-		{"active", []event.Event{registered}, " fraud ", outcome{events: []event.Event{suspended}}},
-		{"already suspended", []event.Event{registered, suspended}, "again", outcome{}},
-		{"reactivated", []event.Event{registered, suspended, reactivated}, "fraud", outcome{events: []event.Event{suspended}}},
-		{"not registered", nil, "fraud", outcome{code: domain.CodeConsumerNotFound}},
-		{"reason too long", []event.Event{registered}, strings.Repeat("x", 501), outcome{code: domain.CodeValidationFailed}},
+		{"active", []event.Event{registered}, " fraud ", domaintest.Outcome{Events: []event.Event{suspended}}},
+		{"already suspended", []event.Event{registered, suspended}, "again", domaintest.Outcome{}},
+		{"reactivated", []event.Event{registered, suspended, reactivated}, "fraud", domaintest.Outcome{Events: []event.Event{suspended}}},
+		{"not registered", nil, "fraud", domaintest.Outcome{Code: domain.CodeConsumerNotFound}},
+		{"reason too long", []event.Event{registered}, strings.Repeat("x", 501), domaintest.Outcome{Code: domain.CodeValidationFailed}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := consumer.Suspend(consumer.Fold(tt.history...), tt.reason)
-			check(t, tt.want, got, err)
+			domaintest.Check(t, tt.want, got, err)
 		})
 	}
 }
@@ -163,16 +134,16 @@ func TestReactivate(t *testing.T) {
 	tests := []struct {
 		name    string
 		history []event.Event
-		want    outcome
+		want    domaintest.Outcome
 	}{
-		{"suspended", []event.Event{registered, suspended}, outcome{events: []event.Event{reactivated}}},
-		{"already active", []event.Event{registered}, outcome{}},
-		{"not registered", nil, outcome{code: domain.CodeConsumerNotFound}},
+		{"suspended", []event.Event{registered, suspended}, domaintest.Outcome{Events: []event.Event{reactivated}}},
+		{"already active", []event.Event{registered}, domaintest.Outcome{}},
+		{"not registered", nil, domaintest.Outcome{Code: domain.CodeConsumerNotFound}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := consumer.Reactivate(consumer.Fold(tt.history...))
-			check(t, tt.want, got, err)
+			domaintest.Check(t, tt.want, got, err)
 		})
 	}
 }
@@ -182,22 +153,22 @@ func TestVerify(t *testing.T) {
 		name    string
 		history []event.Event
 		order   uuid.UUID
-		want    outcome
+		want    domaintest.Outcome
 	}{
-		{"active", []event.Event{registered}, orderID, outcome{events: []event.Event{verified}}},
-		{"not registered", nil, orderID, outcome{code: domain.CodeConsumerNotFound}},
-		{"suspended", []event.Event{registered, suspended}, orderID, outcome{code: domain.CodeConsumerSuspended}},
-		{"reactivated", []event.Event{registered, suspended, reactivated}, orderID, outcome{events: []event.Event{verified}}},
-		{"retry after success", []event.Event{registered, verified}, orderID, outcome{}},
-		{"retry after success, suspended since", []event.Event{registered, verified, suspended}, orderID, outcome{}},
+		{"active", []event.Event{registered}, orderID, domaintest.Outcome{Events: []event.Event{verified}}},
+		{"not registered", nil, orderID, domaintest.Outcome{Code: domain.CodeConsumerNotFound}},
+		{"suspended", []event.Event{registered, suspended}, orderID, domaintest.Outcome{Code: domain.CodeConsumerSuspended}},
+		{"reactivated", []event.Event{registered, suspended, reactivated}, orderID, domaintest.Outcome{Events: []event.Event{verified}}},
+		{"retry after success", []event.Event{registered, verified}, orderID, domaintest.Outcome{}},
+		{"retry after success, suspended since", []event.Event{registered, verified, suspended}, orderID, domaintest.Outcome{}},
 		{"another order", []event.Event{registered, verified}, otherOrder,
-			outcome{events: []event.Event{consumer.ConsumerVerified{ConsumerID: consumerID, OrderID: otherOrder}}}},
-		{"no order id", []event.Event{registered}, uuid.Nil, outcome{code: domain.CodeValidationFailed}},
+			domaintest.Outcome{Events: []event.Event{consumer.ConsumerVerified{ConsumerID: consumerID, OrderID: otherOrder}}}},
+		{"no order id", []event.Event{registered}, uuid.Nil, domaintest.Outcome{Code: domain.CodeValidationFailed}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := consumer.Verify(consumer.Fold(tt.history...), tt.order)
-			check(t, tt.want, got, err)
+			domaintest.Check(t, tt.want, got, err)
 		})
 	}
 }

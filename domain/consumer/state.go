@@ -36,14 +36,8 @@ func (s State) VerifiedFor(orderID uuid.UUID) bool {
 	return ok
 }
 
-// Fold rebuilds a consumer from its events, oldest first.
-func Fold(events ...event.Event) State {
-	var s State
-	for _, e := range events {
-		s.Apply(e)
-	}
-	return s
-}
+// Fold rebuilds a consumer from its events, oldest first (see event.Fold).
+func Fold(events ...event.Event) State { return event.Fold[State](events...) }
 
 // Apply folds one event into the state. Events of other contexts are ignored, so a
 // caller may feed a mixed stream without filtering.

@@ -18,3 +18,17 @@ type Refusal interface {
 	Event
 	Refused() error
 }
+
+// Fold rebuilds a state from its events, oldest first: each is applied, in order, to
+// a zero S by S's Apply method, which ignores the events it does not know. Every
+// aggregate's State folds this way, e.g. event.Fold[order.State](events...).
+func Fold[S any, P interface {
+	*S
+	Apply(Event)
+}](events ...Event) S {
+	var s S
+	for _, e := range events {
+		P(&s).Apply(e)
+	}
+	return s
+}

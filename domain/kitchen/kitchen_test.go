@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/domain"
+	"github.com/orderflow/orderflow/domain/domaintest"
 	"github.com/orderflow/orderflow/domain/event"
 	"github.com/orderflow/orderflow/domain/kitchen"
 )
@@ -41,22 +42,6 @@ var histories = map[kitchen.Status][]event.Event{
 	kitchen.StatusCanceled:           {created, canceled},
 }
 
-type outcome struct {
-	events []event.Event
-	code   domain.Code
-}
-
-func check(t *testing.T, want outcome, got []event.Event, err error) {
-	t.Helper()
-	if want.code == "" {
-		require.NoError(t, err)
-	} else {
-		require.Error(t, err)
-		require.Equal(t, want.code, domain.CodeOf(err), err.Error())
-	}
-	require.Equal(t, want.events, got)
-}
-
 func TestStreamName(t *testing.T) {
 	require.Equal(t, "ticket-22222222-2222-4222-8222-222222222222", kitchen.StreamName(orderID))
 	require.Equal(t, "ticket", kitchen.Category)
@@ -86,7 +71,7 @@ func TestFold(t *testing.T) {
 		{"preparing", []event.Event{created, accepted, preparing}, with(kitchen.StatusPreparing)},
 		{"ready", []event.Event{created, accepted, preparing, ready}, with(kitchen.StatusReadyForPickup)},
 		{"picked up", []event.Event{created, accepted, preparing, ready, pickedUp}, with(kitchen.StatusPickedUp)},
-		{"foreign event ignored", []event.Event{created, foreign{}}, with(kitchen.StatusAwaitingAcceptance)},
+		{"foreign event ignored", []event.Event{created, domaintest.Foreign{}}, with(kitchen.StatusAwaitingAcceptance)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,33 +82,28 @@ func TestFold(t *testing.T) {
 	}
 }
 
-type foreign struct{}
-
-func (foreign) EventType() string  { return "SomethingElse" }
-func (foreign) SchemaVersion() int { return 1 }
-
 func TestCreate(t *testing.T) {
 	cmd := kitchen.CreateCommand{OrderID: orderID, RestaurantID: restaurantID, Lines: []kitchen.Line{{MenuItemID: "pizza", Name: " Pizza ", Quantity: 2}}}
 	tests := []struct {
 		name    string
 		history []event.Event
 		cmd     kitchen.CreateCommand
-		want    outcome
+		want    domaintest.Outcome
 	}{
-		{"new ticket", nil, cmd, outcome{events: []event.Event{created}}},
-		{"same ticket again", []event.Event{created}, cmd, outcome{}},
-		{"same ticket again after acceptance", []event.Event{created, accepted}, cmd, outcome{}},
+		{"new ticket", nil, cmd, domaintest.Outcome{Events: []event.Event{created}}},
+		{"same ticket again", []event.Event{created}, cmd, domaintest.Outcome{}},
+		{"same ticket again after acceptance", []event.Event{created, accepted}, cmd, domaintest.Outcome{}},
 		{"different ticket, same order", []event.Event{created},
 			kitchen.CreateCommand{OrderID: orderID, RestaurantID: restaurantID, Lines: otherLines},
-			outcome{code: domain.CodeInvalidStateTransition}},
+			domaintest.Outcome{Code: domain.CodeInvalidStateTransition}},
 		{"different restaurant, same order", []event.Event{created},
 			kitchen.CreateCommand{OrderID: orderID, RestaurantID: uuid.New(), Lines: lines},
-			outcome{code: domain.CodeInvalidStateTransition}},
+			domaintest.Outcome{Code: domain.CodeInvalidStateTransition}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := kitchen.Create(kitchen.Fold(tt.history...), tt.cmd)
-			check(t, tt.want, got, err)
+			domaintest.Check(t, tt.want, got, err)
 		})
 	}
 }
@@ -178,44 +158,44 @@ func TestTransitions(t *testing.T) {
 		pickedS   = kitchen.StatusPickedUp
 		canceledS = kitchen.StatusCanceled
 	)
-	invalid := outcome{code: domain.CodeInvalidStateTransition}
-	notFound := outcome{code: domain.CodeTicketNotFound}
-	none := outcome{}
-	one := func(e event.Event) outcome { return outcome{events: []event.Event{e}} }
+	invalid := domaintest.Outcome{Code: domain.CodeInvalidStateTransition}
+	notFound := domaintest.Outcome{Code: domain.CodeTicketNotFound}
+	none := domaintest.Outcome{}
+	one := func(e event.Event) domaintest.Outcome { return domaintest.Outcome{Events: []event.Event{e}} }
 
 	decisions := []struct {
 		name   string
 		decide func(kitchen.State) ([]event.Event, error)
-		want   map[kitchen.Status]outcome
+		want   map[kitchen.Status]domaintest.Outcome
 	}{
-		{"Accept", kitchen.Accept, map[kitchen.Status]outcome{
+		{"Accept", kitchen.Accept, map[kitchen.Status]domaintest.Outcome{
 			"": notFound, awaiting: one(accepted), acceptedS: none, rejectedS: invalid,
 			preparS: invalid, readyS: invalid, pickedS: invalid, canceledS: invalid,
 		}},
-		{"Reject", func(s kitchen.State) ([]event.Event, error) { return kitchen.Reject(s, " too busy ") }, map[kitchen.Status]outcome{
+		{"Reject", func(s kitchen.State) ([]event.Event, error) { return kitchen.Reject(s, " too busy ") }, map[kitchen.Status]domaintest.Outcome{
 			"": notFound, awaiting: one(rejected), acceptedS: invalid, rejectedS: none,
 			preparS: invalid, readyS: invalid, pickedS: invalid, canceledS: invalid,
 		}},
-		{"StartPreparing", kitchen.StartPreparing, map[kitchen.Status]outcome{
+		{"StartPreparing", kitchen.StartPreparing, map[kitchen.Status]domaintest.Outcome{
 			"": notFound, awaiting: invalid, acceptedS: one(preparing), rejectedS: invalid,
 			preparS: none, readyS: invalid, pickedS: invalid, canceledS: invalid,
 		}},
-		{"MarkReady", kitchen.MarkReady, map[kitchen.Status]outcome{
+		{"MarkReady", kitchen.MarkReady, map[kitchen.Status]domaintest.Outcome{
 			"": notFound, awaiting: invalid, acceptedS: invalid, rejectedS: invalid,
 			preparS: one(ready), readyS: none, pickedS: invalid, canceledS: invalid,
 		}},
-		{"PickUp", kitchen.PickUp, map[kitchen.Status]outcome{
+		{"PickUp", kitchen.PickUp, map[kitchen.Status]domaintest.Outcome{
 			"": notFound, awaiting: invalid, acceptedS: invalid, rejectedS: invalid,
 			preparS: invalid, readyS: one(pickedUp), pickedS: none, canceledS: invalid,
 		}},
-		{"Cancel", func(s kitchen.State) ([]event.Event, error) { return kitchen.Cancel(s, "order canceled") }, map[kitchen.Status]outcome{
+		{"Cancel", func(s kitchen.State) ([]event.Event, error) { return kitchen.Cancel(s, "order canceled") }, map[kitchen.Status]domaintest.Outcome{
 			"": none, awaiting: one(canceled), acceptedS: one(canceled), rejectedS: none,
-			preparS: one(canceled), readyS: one(canceled), pickedS: {code: domain.CodeTicketAlreadyPickedUp}, canceledS: none,
+			preparS: one(canceled), readyS: one(canceled), pickedS: {Code: domain.CodeTicketAlreadyPickedUp}, canceledS: none,
 		}},
-		{"Revise", func(s kitchen.State) ([]event.Event, error) { return kitchen.Revise(s, otherLines) }, map[kitchen.Status]outcome{
-			"": notFound, awaiting: one(revised), acceptedS: one(revised), rejectedS: {code: domain.CodeTicketNotRevisable},
-			preparS: {code: domain.CodeTicketNotRevisable}, readyS: {code: domain.CodeTicketNotRevisable},
-			pickedS: {code: domain.CodeTicketNotRevisable}, canceledS: {code: domain.CodeTicketNotRevisable},
+		{"Revise", func(s kitchen.State) ([]event.Event, error) { return kitchen.Revise(s, otherLines) }, map[kitchen.Status]domaintest.Outcome{
+			"": notFound, awaiting: one(revised), acceptedS: one(revised), rejectedS: {Code: domain.CodeTicketNotRevisable},
+			preparS: {Code: domain.CodeTicketNotRevisable}, readyS: {Code: domain.CodeTicketNotRevisable},
+			pickedS: {Code: domain.CodeTicketNotRevisable}, canceledS: {Code: domain.CodeTicketNotRevisable},
 		}},
 	}
 	for _, d := range decisions {
@@ -223,7 +203,7 @@ func TestTransitions(t *testing.T) {
 		for status, want := range d.want {
 			t.Run(d.name+" from "+string(status), func(t *testing.T) {
 				got, err := d.decide(kitchen.Fold(histories[status]...))
-				check(t, want, got, err)
+				domaintest.Check(t, want, got, err)
 			})
 		}
 	}
@@ -231,7 +211,7 @@ func TestTransitions(t *testing.T) {
 
 func TestReviseWithTheSameLinesIsANoOp(t *testing.T) {
 	got, err := kitchen.Revise(kitchen.Fold(created, revised), otherLines)
-	check(t, outcome{}, got, err)
+	domaintest.Check(t, domaintest.Outcome{}, got, err)
 }
 
 func TestReasonsAreValidated(t *testing.T) {
@@ -244,7 +224,7 @@ func TestReasonsAreValidated(t *testing.T) {
 	require.ErrorIs(t, err, domain.ErrValidation)
 
 	got, err := kitchen.Reject(kitchen.Fold(created), "")
-	check(t, outcome{events: []event.Event{kitchen.TicketRejected{TicketID: orderID}}}, got, err)
+	domaintest.Check(t, domaintest.Outcome{Events: []event.Event{kitchen.TicketRejected{TicketID: orderID}}}, got, err)
 }
 
 // The create saga's compensation cancels a ticket the restaurant has not accepted (the

@@ -35,14 +35,8 @@ type State struct {
 // Exists reports whether the ticket was created.
 func (s State) Exists() bool { return s.Status != "" }
 
-// Fold rebuilds a ticket from its events, oldest first.
-func Fold(events ...event.Event) State {
-	var s State
-	for _, e := range events {
-		s.Apply(e)
-	}
-	return s
-}
+// Fold rebuilds a ticket from its events, oldest first (see event.Fold).
+func Fold(events ...event.Event) State { return event.Fold[State](events...) }
 
 // Apply folds one event into the state; events it does not know are ignored.
 func (s *State) Apply(e event.Event) {

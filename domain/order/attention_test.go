@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/domain"
+	"github.com/orderflow/orderflow/domain/domaintest"
 	"github.com/orderflow/orderflow/domain/event"
 	"github.com/orderflow/orderflow/domain/order"
 )
@@ -62,7 +63,7 @@ func TestOnlyAnOrderNeedingAttentionIsResolved(t *testing.T) {
 func TestAResolutionNeedsAStableStatusAndANote(t *testing.T) {
 	s := order.Fold(histories[order.StatusNeedsAttention]...)
 	_, err := order.ResolveAttention(s, order.StatusCancelPending, "note")
-	require.Equal(t, []domain.FieldError{{Field: "status", Message: "must be one of APPROVED, REJECTED, CANCELED, SHIPPED, DELIVERED"}}, fieldsOf(t, err))
+	require.Equal(t, []domain.FieldError{{Field: "status", Message: "must be one of APPROVED, REJECTED, CANCELED, SHIPPED, DELIVERED"}}, domaintest.FieldsOf(t, err))
 	_, err = order.ResolveAttention(s, order.StatusCanceled, "  ")
 	require.ErrorIs(t, err, domain.ErrValidation)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/domain"
+	"github.com/orderflow/orderflow/domain/domaintest"
 	"github.com/orderflow/orderflow/domain/event"
 	"github.com/orderflow/orderflow/domain/money"
 	"github.com/orderflow/orderflow/domain/order"
@@ -25,7 +26,7 @@ func validCreate() order.CreateCommand {
 
 func TestCreate(t *testing.T) {
 	got, err := order.Create(order.State{}, validCreate())
-	check(t, outcome{events: []event.Event{created}}, got, err)
+	domaintest.Check(t, domaintest.Outcome{Events: []event.Event{created}}, got, err)
 }
 
 func TestCreateFailsWhenTheOrderExists(t *testing.T) {
@@ -34,7 +35,7 @@ func TestCreateFailsWhenTheOrderExists(t *testing.T) {
 			continue
 		}
 		got, err := order.Create(order.Fold(history...), validCreate())
-		check(t, outcome{code: domain.CodeInvalidStateTransition}, got, err)
+		domaintest.Check(t, domaintest.Outcome{Code: domain.CodeInvalidStateTransition}, got, err)
 	}
 }
 
@@ -54,7 +55,7 @@ func TestCreateFromPricing(t *testing.T) {
 	got, err := order.Create(order.State{}, order.CreateCommand{
 		OrderID: orderID, ConsumerID: consumerID, RestaurantID: restaurantID, Lines: lines, Total: total, DeliveryAddress: address,
 	})
-	check(t, outcome{events: []event.Event{created}}, got, err)
+	domaintest.Check(t, domaintest.Outcome{Events: []event.Event{created}}, got, err)
 }
 
 func TestCreateValidation(t *testing.T) {
@@ -128,7 +129,7 @@ func TestCreateValidation(t *testing.T) {
 			got, err := order.Create(order.State{}, cmd)
 			require.Nil(t, got)
 			require.ErrorIs(t, err, domain.ErrValidation)
-			require.Equal(t, tt.fields, fieldsOf(t, err))
+			require.Equal(t, tt.fields, domaintest.FieldsOf(t, err))
 		})
 	}
 }
@@ -148,5 +149,5 @@ func TestCreateAcceptsBoundaries(t *testing.T) {
 
 func TestCancelReasonIsValidated(t *testing.T) {
 	_, err := order.Cancel(order.Fold(created), strings.Repeat("r", 501))
-	require.Equal(t, []domain.FieldError{{Field: "reason", Message: "must be at most 500 characters"}}, fieldsOf(t, err))
+	require.Equal(t, []domain.FieldError{{Field: "reason", Message: "must be at most 500 characters"}}, domaintest.FieldsOf(t, err))
 }

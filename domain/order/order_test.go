@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/domain"
+	"github.com/orderflow/orderflow/domain/domaintest"
 	"github.com/orderflow/orderflow/domain/event"
 	"github.com/orderflow/orderflow/domain/money"
 	"github.com/orderflow/orderflow/domain/order"
@@ -56,34 +57,6 @@ var histories = map[order.Status][]event.Event{
 }
 
 func eur(c int64) money.Money { return money.Money{Cents: c, Currency: "EUR"} }
-
-type outcome struct {
-	events []event.Event
-	code   domain.Code
-}
-
-func check(t *testing.T, want outcome, got []event.Event, err error) {
-	t.Helper()
-	if want.code == "" {
-		require.NoError(t, err)
-	} else {
-		require.Error(t, err)
-		require.Equal(t, want.code, domain.CodeOf(err), err.Error())
-	}
-	require.Equal(t, want.events, got)
-}
-
-func fieldsOf(t *testing.T, err error) []domain.FieldError {
-	t.Helper()
-	var ve *domain.ValidationError
-	require.ErrorAs(t, err, &ve)
-	return ve.Fields
-}
-
-type foreign struct{}
-
-func (foreign) EventType() string  { return "SomethingElse" }
-func (foreign) SchemaVersion() int { return 1 }
 
 func TestStreamName(t *testing.T) {
 	require.Equal(t, "order-22222222-2222-4222-8222-222222222222", order.StreamName(orderID))
@@ -141,7 +114,7 @@ func TestFold(t *testing.T) {
 		})},
 		{"shipped", []event.Event{created, approved, shipped}, with(order.StatusShipped)},
 		{"delivered", []event.Event{created, approved, shipped, delivered}, with(order.StatusDelivered)},
-		{"foreign event ignored", []event.Event{created, foreign{}}, with(order.StatusApprovalPending)},
+		{"foreign event ignored", []event.Event{created, domaintest.Foreign{}}, with(order.StatusApprovalPending)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -167,8 +140,8 @@ func TestTerminal(t *testing.T) {
 	}
 }
 
-// TestTransitions tries every decision from every status, the full table of
-// DESIGN.md's state machine.
+// TestTransitions tries every decision from every status: the order's whole state
+// machine, one row a decision and one column a status.
 func TestTransitions(t *testing.T) {
 	const (
 		pending   = order.StatusApprovalPending
@@ -180,13 +153,13 @@ func TestTransitions(t *testing.T) {
 		shippedS  = order.StatusShipped
 		deliverS  = order.StatusDelivered
 	)
-	invalid := outcome{code: domain.CodeInvalidStateTransition}
-	notFound := outcome{code: domain.CodeOrderNotFound}
-	none := outcome{}
-	one := func(e event.Event) outcome { return outcome{events: []event.Event{e}} }
+	invalid := domaintest.Outcome{Code: domain.CodeInvalidStateTransition}
+	notFound := domaintest.Outcome{Code: domain.CodeOrderNotFound}
+	none := domaintest.Outcome{}
+	one := func(e event.Event) domaintest.Outcome { return domaintest.Outcome{Events: []event.Event{e}} }
 	// all builds a row where every status is invalid except the overrides.
-	all := func(overrides map[order.Status]outcome) map[order.Status]outcome {
-		row := map[order.Status]outcome{"": notFound}
+	all := func(overrides map[order.Status]domaintest.Outcome) map[order.Status]domaintest.Outcome {
+		row := map[order.Status]domaintest.Outcome{"": notFound}
 		for status := range histories {
 			if status != "" {
 				row[status] = invalid
@@ -198,8 +171,8 @@ func TestTransitions(t *testing.T) {
 		return row
 	}
 	// recordedEverywhere is a refusal that every existing order records.
-	recordedEverywhere := func(e event.Event) map[order.Status]outcome {
-		row := map[order.Status]outcome{"": notFound}
+	recordedEverywhere := func(e event.Event) map[order.Status]domaintest.Outcome {
+		row := map[order.Status]domaintest.Outcome{"": notFound}
 		for status := range histories {
 			if status != "" {
 				row[status] = one(e)
@@ -211,33 +184,33 @@ func TestTransitions(t *testing.T) {
 	decisions := []struct {
 		name   string
 		decide func(order.State) ([]event.Event, error)
-		want   map[order.Status]outcome
+		want   map[order.Status]domaintest.Outcome
 	}{
-		{"Approve", order.Approve, all(map[order.Status]outcome{pending: one(approved), approvedS: none})},
+		{"Approve", order.Approve, all(map[order.Status]domaintest.Outcome{pending: one(approved), approvedS: none})},
 		{"Reject", func(s order.State) ([]event.Event, error) {
 			return order.Reject(s, domain.CodeConsumerSuspended, " consumer is suspended ")
-		}, all(map[order.Status]outcome{pending: one(rejected), rejectedS: none})},
-		{"RequestCancel", order.RequestCancel, all(map[order.Status]outcome{approvedS: one(cancelRequested), canceledS: none})},
+		}, all(map[order.Status]domaintest.Outcome{pending: one(rejected), rejectedS: none})},
+		{"RequestCancel", order.RequestCancel, all(map[order.Status]domaintest.Outcome{approvedS: one(cancelRequested), canceledS: none})},
 		{"Cancel", func(s order.State) ([]event.Event, error) { return order.Cancel(s, "CONSUMER_CANCELED") },
-			all(map[order.Status]outcome{pending: one(canceled), cancelP: one(canceled), canceledS: none})},
+			all(map[order.Status]domaintest.Outcome{pending: one(canceled), cancelP: one(canceled), canceledS: none})},
 		{"RejectCancel", func(s order.State) ([]event.Event, error) {
 			return order.RejectCancel(s, domain.CodeTicketAlreadyPickedUp, "too late")
 		}, recordedEverywhere(cancelRejected)},
 		{"ProposeRevision", func(s order.State) ([]event.Event, error) {
 			return order.ProposeRevision(s, []order.Line{pizza3, pasta1}, eur(4650))
-		}, all(map[order.Status]outcome{approvedS: one(proposed)})},
-		{"ConfirmRevision", order.ConfirmRevision, all(map[order.Status]outcome{revisionP: one(revised), approvedS: none})},
+		}, all(map[order.Status]domaintest.Outcome{approvedS: one(proposed)})},
+		{"ConfirmRevision", order.ConfirmRevision, all(map[order.Status]domaintest.Outcome{revisionP: one(revised), approvedS: none})},
 		{"RejectRevision", func(s order.State) ([]event.Event, error) {
 			return order.RejectRevision(s, domain.CodeInsufficientCredit, "no credit")
 		}, recordedEverywhere(revisionRejected)},
-		{"Ship", order.Ship, all(map[order.Status]outcome{approvedS: one(shipped), shippedS: none})},
-		{"Deliver", order.Deliver, all(map[order.Status]outcome{shippedS: one(delivered), deliverS: none})},
+		{"Ship", order.Ship, all(map[order.Status]domaintest.Outcome{approvedS: one(shipped), shippedS: none})},
+		{"Deliver", order.Deliver, all(map[order.Status]domaintest.Outcome{shippedS: one(delivered), deliverS: none})},
 	}
 	for _, d := range decisions {
 		for status, want := range d.want {
 			t.Run(d.name+" from "+string(status), func(t *testing.T) {
 				got, err := d.decide(order.Fold(histories[status]...))
-				check(t, want, got, err)
+				domaintest.Check(t, want, got, err)
 			})
 		}
 	}
@@ -263,7 +236,7 @@ func TestLocksAreReleased(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			got, err := order.RequestCancel(order.Fold(history...))
-			check(t, outcome{events: []event.Event{cancelRequested}}, got, err)
+			domaintest.Check(t, domaintest.Outcome{Events: []event.Event{cancelRequested}}, got, err)
 		})
 	}
 }
@@ -289,9 +262,9 @@ func TestRefusalReasonsMustBeKnownCodes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := order.Fold(histories[tt.status]...)
 			_, err := tt.decide(s, "", "x")
-			require.Equal(t, []domain.FieldError{{Field: "reason", Message: "must be a known reason code"}}, fieldsOf(t, err))
+			require.Equal(t, []domain.FieldError{{Field: "reason", Message: "must be a known reason code"}}, domaintest.FieldsOf(t, err))
 			_, err = tt.decide(s, "NOT_A_CODE", "x")
-			require.Equal(t, []domain.FieldError{{Field: "reason", Message: "must be a known reason code"}}, fieldsOf(t, err))
+			require.Equal(t, []domain.FieldError{{Field: "reason", Message: "must be a known reason code"}}, domaintest.FieldsOf(t, err))
 			_, err = tt.decide(s, domain.CodeRestaurantTimeout, string(make([]byte, 1001)))
 			require.ErrorIs(t, err, domain.ErrValidation)
 		})

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/domain"
+	"github.com/orderflow/orderflow/domain/domaintest"
 	"github.com/orderflow/orderflow/domain/event"
 	"github.com/orderflow/orderflow/domain/money"
 	"github.com/orderflow/orderflow/domain/order"
@@ -86,15 +87,7 @@ func TestRevisedLinesRefusals(t *testing.T) {
 			lines, total, err := order.RevisedLines(tt.state, tt.changes)
 			require.Nil(t, lines)
 			require.Equal(t, money.Money{}, total)
-			require.Equal(t, tt.code, domain.CodeOf(err), err.Error())
-			switch {
-			case tt.code == domain.CodeValidationFailed:
-				require.Equal(t, tt.fields, fieldsOf(t, err))
-			case tt.fields != nil:
-				var de *domain.Error
-				require.ErrorAs(t, err, &de)
-				require.Equal(t, tt.fields, de.Fields)
-			}
+			domaintest.Refused(t, err, tt.code, tt.fields)
 		})
 	}
 }
@@ -121,10 +114,7 @@ func TestProposeRevisionRefusals(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := order.ProposeRevision(approvedOrder, tt.lines, tt.total)
 			require.Nil(t, got)
-			require.Equal(t, tt.code, domain.CodeOf(err), err.Error())
-			if tt.fields != nil {
-				require.Equal(t, tt.fields, fieldsOf(t, err))
-			}
+			domaintest.Refused(t, err, tt.code, tt.fields)
 		})
 	}
 }
@@ -135,11 +125,11 @@ func TestReviseSagaHappyPath(t *testing.T) {
 	require.NoError(t, err)
 
 	events, err := order.ProposeRevision(s, lines, total)
-	check(t, outcome{events: []event.Event{proposed}}, events, err)
+	domaintest.Check(t, domaintest.Outcome{Events: []event.Event{proposed}}, events, err)
 	s.Apply(events[0])
 
 	events, err = order.ConfirmRevision(s)
-	check(t, outcome{events: []event.Event{revised}}, events, err)
+	domaintest.Check(t, domaintest.Outcome{Events: []event.Event{revised}}, events, err)
 	s.Apply(events[0])
 
 	require.Equal(t, order.StatusApproved, s.Status)

@@ -73,14 +73,8 @@ type ChangeRefusal struct {
 // Exists reports whether the order was created.
 func (s State) Exists() bool { return s.Status != "" }
 
-// Fold rebuilds an order from its events, oldest first.
-func Fold(events ...event.Event) State {
-	var s State
-	for _, e := range events {
-		s.Apply(e)
-	}
-	return s
-}
+// Fold rebuilds an order from its events, oldest first (see event.Fold).
+func Fold(events ...event.Event) State { return event.Fold[State](events...) }
 
 // Apply folds one event into the state; events it does not know are ignored. Lines
 // are copied so the state never shares memory with an event.

@@ -19,9 +19,6 @@ func New() *event.Registry {
 	return r
 }
 
-// NewRegistry is New, under the name the design brief uses.
-func NewRegistry() *event.Registry { return New() }
-
 // RegisterAll adds the events of all contexts to r.
 func RegisterAll(r *event.Registry) {
 	consumer.RegisterEvents(r)

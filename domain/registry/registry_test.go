@@ -135,7 +135,7 @@ func TestSchemaOfOrderCreated(t *testing.T) {
 }
 
 func TestDecodeErrorsThroughTheFullRegistry(t *testing.T) {
-	r := registry.NewRegistry()
+	r := registry.New()
 	_, err := r.Decode("OrderTeleported", 1, []byte(`{}`))
 	require.ErrorIs(t, err, event.ErrUnknownEventType)
 	_, err = r.Decode(order.TypeOrderCreated, 2, []byte(`{}`))

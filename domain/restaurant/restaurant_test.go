@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/domain"
+	"github.com/orderflow/orderflow/domain/domaintest"
 	"github.com/orderflow/orderflow/domain/event"
 	"github.com/orderflow/orderflow/domain/money"
 	"github.com/orderflow/orderflow/domain/restaurant"
@@ -33,29 +34,6 @@ var (
 
 func eur(c int64) money.Money { return money.Money{Cents: c, Currency: "EUR"} }
 
-type outcome struct {
-	events []event.Event
-	code   domain.Code
-}
-
-func check(t *testing.T, want outcome, got []event.Event, err error) {
-	t.Helper()
-	if want.code == "" {
-		require.NoError(t, err)
-	} else {
-		require.Error(t, err)
-		require.Equal(t, want.code, domain.CodeOf(err), err.Error())
-	}
-	require.Equal(t, want.events, got)
-}
-
-func fieldsOf(t *testing.T, err error) []domain.FieldError {
-	t.Helper()
-	var ve *domain.ValidationError
-	require.ErrorAs(t, err, &ve)
-	return ve.Fields
-}
-
 func TestStreamName(t *testing.T) {
 	require.Equal(t, "restaurant-44444444-4444-4444-8444-444444444444", restaurant.StreamName(restaurantID))
 	require.Equal(t, "restaurant", restaurant.Category)
@@ -76,7 +54,7 @@ func TestFold(t *testing.T) {
 		{"opened", []event.Event{created, opened}, withOpen(base, true)},
 		{"closed", []event.Event{created, opened, closed}, base},
 		{"menu revised", []event.Event{created, opened, revised}, withMenu(withOpen(base, true), salad)},
-		{"foreign event ignored", []event.Event{created, opened, foreign{}}, withOpen(base, true)},
+		{"foreign event ignored", []event.Event{created, opened, domaintest.Foreign{}}, withOpen(base, true)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,11 +69,6 @@ func TestFoldDoesNotShareTheEventsMenu(t *testing.T) {
 	e.Menu[0].Name = "changed"
 	require.Equal(t, "Salad", s.Menu[0].Name)
 }
-
-type foreign struct{}
-
-func (foreign) EventType() string  { return "SomethingElse" }
-func (foreign) SchemaVersion() int { return 1 }
 
 func TestStateHelpers(t *testing.T) {
 	s := restaurant.Fold(created)
@@ -122,10 +95,10 @@ func validCreate() restaurant.CreateCommand {
 
 func TestCreate(t *testing.T) {
 	got, err := restaurant.Create(restaurant.State{}, validCreate())
-	check(t, outcome{events: []event.Event{created, opened}}, got, err)
+	domaintest.Check(t, domaintest.Outcome{Events: []event.Event{created, opened}}, got, err)
 
 	got, err = restaurant.Create(restaurant.Fold(created), validCreate())
-	check(t, outcome{code: domain.CodeInvalidStateTransition}, got, err)
+	domaintest.Check(t, domaintest.Outcome{Code: domain.CodeInvalidStateTransition}, got, err)
 }
 
 func TestCreateValidation(t *testing.T) {
@@ -182,7 +155,7 @@ func TestCreateValidation(t *testing.T) {
 			got, err := restaurant.Create(restaurant.State{}, cmd)
 			require.Nil(t, got)
 			require.ErrorIs(t, err, domain.ErrValidation)
-			require.Equal(t, tt.fields, fieldsOf(t, err))
+			require.Equal(t, tt.fields, domaintest.FieldsOf(t, err))
 		})
 	}
 }
@@ -210,22 +183,22 @@ func TestReviseMenu(t *testing.T) {
 		name    string
 		history []event.Event
 		menu    []restaurant.MenuItem
-		want    outcome
+		want    domaintest.Outcome
 	}{
 		{"new menu", []event.Event{created, opened}, []restaurant.MenuItem{{ID: "salad-1", Name: " Salad ", Price: eur(550)}},
-			outcome{events: []event.Event{revised}}},
-		{"same menu", []event.Event{created}, []restaurant.MenuItem{pizza, pasta}, outcome{}},
-		{"same menu after revision", []event.Event{created, revised}, []restaurant.MenuItem{salad}, outcome{}},
-		{"invalid menu", []event.Event{created}, nil, outcome{code: domain.CodeValidationFailed}},
-		{"no restaurant", nil, []restaurant.MenuItem{salad}, outcome{code: domain.CodeRestaurantNotFound}},
+			domaintest.Outcome{Events: []event.Event{revised}}},
+		{"same menu", []event.Event{created}, []restaurant.MenuItem{pizza, pasta}, domaintest.Outcome{}},
+		{"same menu after revision", []event.Event{created, revised}, []restaurant.MenuItem{salad}, domaintest.Outcome{}},
+		{"invalid menu", []event.Event{created}, nil, domaintest.Outcome{Code: domain.CodeValidationFailed}},
+		{"no restaurant", nil, []restaurant.MenuItem{salad}, domaintest.Outcome{Code: domain.CodeRestaurantNotFound}},
 		{"another currency", []event.Event{created, opened},
 			[]restaurant.MenuItem{{ID: "salad-1", Name: "Salad", Price: money.Money{Cents: 550, Currency: "USD"}}},
-			outcome{code: domain.CodeCurrencyMismatch}},
+			domaintest.Outcome{Code: domain.CodeCurrencyMismatch}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := restaurant.ReviseMenu(restaurant.Fold(tt.history...), tt.menu)
-			check(t, tt.want, got, err)
+			domaintest.Check(t, tt.want, got, err)
 		})
 	}
 }
@@ -235,19 +208,19 @@ func TestOpenAndClose(t *testing.T) {
 		name    string
 		decide  func(restaurant.State) ([]event.Event, error)
 		history []event.Event
-		want    outcome
+		want    domaintest.Outcome
 	}{
-		{"open a closed restaurant", restaurant.Open, []event.Event{created, opened, closed}, outcome{events: []event.Event{opened}}},
-		{"open an open restaurant", restaurant.Open, []event.Event{created, opened}, outcome{}},
-		{"open nothing", restaurant.Open, nil, outcome{code: domain.CodeRestaurantNotFound}},
-		{"close an open restaurant", restaurant.Close, []event.Event{created, opened}, outcome{events: []event.Event{closed}}},
-		{"close a closed restaurant", restaurant.Close, []event.Event{created, opened, closed}, outcome{}},
-		{"close nothing", restaurant.Close, nil, outcome{code: domain.CodeRestaurantNotFound}},
+		{"open a closed restaurant", restaurant.Open, []event.Event{created, opened, closed}, domaintest.Outcome{Events: []event.Event{opened}}},
+		{"open an open restaurant", restaurant.Open, []event.Event{created, opened}, domaintest.Outcome{}},
+		{"open nothing", restaurant.Open, nil, domaintest.Outcome{Code: domain.CodeRestaurantNotFound}},
+		{"close an open restaurant", restaurant.Close, []event.Event{created, opened}, domaintest.Outcome{Events: []event.Event{closed}}},
+		{"close a closed restaurant", restaurant.Close, []event.Event{created, opened, closed}, domaintest.Outcome{}},
+		{"close nothing", restaurant.Close, nil, domaintest.Outcome{Code: domain.CodeRestaurantNotFound}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := tt.decide(restaurant.Fold(tt.history...))
-			check(t, tt.want, got, err)
+			domaintest.Check(t, tt.want, got, err)
 		})
 	}
 }
@@ -318,15 +291,7 @@ func TestPriceOrderRefusals(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := restaurant.PriceOrder(tt.state, tt.lines)
 			require.Equal(t, restaurant.Priced{}, got)
-			require.Equal(t, tt.code, domain.CodeOf(err), err.Error())
-			switch {
-			case tt.code == domain.CodeValidationFailed:
-				require.Equal(t, tt.fields, fieldsOf(t, err))
-			case tt.fields != nil:
-				var de *domain.Error
-				require.ErrorAs(t, err, &de)
-				require.Equal(t, tt.fields, de.Fields)
-			}
+			domaintest.Refused(t, err, tt.code, tt.fields)
 		})
 	}
 }
@@ -349,7 +314,7 @@ func TestPriceOrderOverflow(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := restaurant.PriceOrder(s, tt.lines)
 			require.ErrorIs(t, err, domain.ErrValidation)
-			require.Equal(t, []domain.FieldError{{Field: "items", Message: "the order total is too large"}}, fieldsOf(t, err))
+			require.Equal(t, []domain.FieldError{{Field: "items", Message: "the order total is too large"}}, domaintest.FieldsOf(t, err))
 		})
 	}
 	got, err := restaurant.PriceOrder(s, []restaurant.OrderLine{{MenuItemID: "gold", Quantity: 2}})

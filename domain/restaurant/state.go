@@ -62,14 +62,8 @@ func (s State) MenuItem(id string) (MenuItem, bool) {
 	return s.Menu[i], true
 }
 
-// Fold rebuilds a restaurant from its events, oldest first.
-func Fold(events ...event.Event) State {
-	var s State
-	for _, e := range events {
-		s.Apply(e)
-	}
-	return s
-}
+// Fold rebuilds a restaurant from its events, oldest first (see event.Fold).
+func Fold(events ...event.Event) State { return event.Fold[State](events...) }
 
 // Apply folds one event into the state; events it does not know are ignored. Menus
 // are copied so the state never shares memory with the event that carried them.

@@ -1,8 +1,8 @@
-// Package invariants checks, over the event streams, what the design brief ("What must hold")
-// promises whatever fails: every order settles; an order's card authorizations, its
-// hold, its ticket and its lines agree with its status; an account holds money only
-// for orders that may still need it and never more than its limit; stream versions are
-// gapless and no event id repeats.
+// Package invariants checks, over the event streams, what must hold whatever fails:
+// every order settles; an order's card authorizations, its hold, its ticket and its
+// lines agree with its status; an account holds money only for orders that may still
+// need it and never more than its limit; stream versions are gapless and no event id
+// repeats.
 //
 // The rules are pure functions of folded streams (Check, CheckOrders), so the same code
 // judges a generated fault-injection run of the sagas and, through Verify, an operator's

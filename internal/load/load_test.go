@@ -37,7 +37,7 @@ func TestLoadOnTheRealStack(t *testing.T) {
 	server, stopTemporal, err := temporaltest.Start()
 	require.NoError(t, err, "the load test needs a Temporal dev server")
 	t.Cleanup(stopTemporal)
-	schema := pgtest.NewSchema(t, stack.Migrate)
+	schema := pgtest.NewSchema(t, stack.Migrations()...)
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	temporal, err := client.Dial(client.Options{HostPort: server.Address, Logger: log.NewStructuredLogger(logger)})
 	require.NoError(t, err)

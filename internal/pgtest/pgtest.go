@@ -15,6 +15,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/orderflow/orderflow/internal/migrations"
 )
 
 // DefaultURL is the database tests use when ORDERFLOW_TEST_DATABASE_URL is not set.
@@ -35,8 +37,8 @@ type Schema struct {
 }
 
 // NewSchema creates a fresh schema, returns a pool whose connections use it, and drops
-// it when the test ends. Each migrate function runs on the new pool first.
-func NewSchema(tb testing.TB, migrate ...func(context.Context, *pgxpool.Pool) error) Schema {
+// it when the test ends. The sets are applied to it first, in order.
+func NewSchema(tb testing.TB, sets ...migrations.Set) Schema {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -63,10 +65,8 @@ func NewSchema(tb testing.TB, migrate ...func(context.Context, *pgxpool.Pool) er
 		tb.Fatalf("pgtest: %v", err)
 	}
 	tb.Cleanup(pool.Close)
-	for _, m := range migrate {
-		if err := m(ctx, pool); err != nil {
-			tb.Fatalf("pgtest: migrate: %v", err)
-		}
+	if err := migrations.Apply(ctx, pool, sets...); err != nil {
+		tb.Fatalf("pgtest: %v", err)
 	}
 	return Schema{Name: name, Pool: pool}
 }

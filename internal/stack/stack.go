@@ -19,6 +19,7 @@ import (
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/domain/registry"
 	"github.com/orderflow/orderflow/eventstore"
+	"github.com/orderflow/orderflow/internal/migrations"
 	"github.com/orderflow/orderflow/internal/telemetry"
 	"github.com/orderflow/orderflow/projections"
 	"github.com/orderflow/orderflow/worker"
@@ -53,15 +54,15 @@ func New(pool *pgxpool.Pool, temporal client.Client, tokens api.Tokens, log *slo
 // Close stops the event store's background notifier.
 func (s *Services) Close() { s.Store.Events.Close() }
 
+// Migrations are the schemas orderflow owns, in the order they apply.
+func Migrations() []migrations.Set {
+	return []migrations.Set{eventstore.Migrations, projections.Migrations, api.Migrations}
+}
+
 // Migrate brings every schema orderflow owns up to date. Migrations are idempotent
 // and serialised by an advisory lock, so every process runs them at start-up.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	for _, m := range []func(context.Context, *pgxpool.Pool) error{eventstore.Migrate, projections.Migrate, api.Migrate} {
-		if err := m(ctx, pool); err != nil {
-			return err
-		}
-	}
-	return nil
+	return migrations.Apply(ctx, pool, Migrations()...)
 }
 
 // APIHandler is the HTTP API; it adds its metrics to reg.
@@ -79,7 +80,7 @@ func (s *Services) apiDeps(reg *prometheus.Registry) api.Deps {
 	return api.Deps{
 		Consumers:   app.Consumers{Store: s.Store},
 		Restaurants: app.Restaurants{Store: s.Store},
-		Orders:      app.Orders{Store: s.Store, Workflows: s.Temporal},
+		Orders:      app.OrderCommands{Store: s.Store, Workflows: s.Temporal},
 		Tickets:     app.Tickets{Store: s.Store, Workflows: s.Temporal},
 		Queries:     projections.Queries{Pool: s.Pool},
 		Pool:        s.Pool,

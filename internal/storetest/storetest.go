@@ -21,15 +21,16 @@ import (
 	"github.com/orderflow/orderflow/domain/event"
 	"github.com/orderflow/orderflow/domain/registry"
 	"github.com/orderflow/orderflow/eventstore"
+	"github.com/orderflow/orderflow/internal/migrations"
 	"github.com/orderflow/orderflow/internal/pgtest"
 )
 
-// New is a store on a fresh schema migrated for the event store and then by migrate,
+// New is a store on a fresh schema migrated for the event store and then by sets,
 // with a notification channel of its own so that other tests' appends do not wake its
 // subscribers. The store is closed when the test ends.
-func New(tb testing.TB, migrate ...func(context.Context, *pgxpool.Pool) error) (*eventstore.Store, pgtest.Schema) {
+func New(tb testing.TB, sets ...migrations.Set) (*eventstore.Store, pgtest.Schema) {
 	tb.Helper()
-	schema := pgtest.NewSchema(tb, append([]func(context.Context, *pgxpool.Pool) error{eventstore.Migrate}, migrate...)...)
+	schema := pgtest.NewSchema(tb, append([]migrations.Set{eventstore.Migrations}, sets...)...)
 	store := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
 	tb.Cleanup(store.Close)
 	return store, schema
@@ -39,9 +40,9 @@ var reg = registry.New()
 
 // NewAggregates is New as the domain's commands use it: the store with the domain's
 // event registry.
-func NewAggregates(tb testing.TB, migrate ...func(context.Context, *pgxpool.Pool) error) (aggregate.Store, pgtest.Schema) {
+func NewAggregates(tb testing.TB, sets ...migrations.Set) (aggregate.Store, pgtest.Schema) {
 	tb.Helper()
-	store, schema := New(tb, migrate...)
+	store, schema := New(tb, sets...)
 	return aggregate.Store{Events: store, Registry: registry.New()}, schema
 }
 

@@ -36,7 +36,7 @@ func TestTracingIsOffWithoutAnEndpoint(t *testing.T) {
 // The lag gauges report events no projector has applied yet, and how old they are;
 // the stopped gauge a projection stopped at an event it cannot apply.
 func TestProjectorLagIsMeasured(t *testing.T) {
-	schema := pgtest.NewSchema(t, eventstore.Migrate, projections.Migrate)
+	schema := pgtest.NewSchema(t, eventstore.Migrations, projections.Migrations)
 	store := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
 	t.Cleanup(store.Close)
 	data, _ := json.Marshal(map[string]string{"order_id": uuid.NewString()})

@@ -8,19 +8,21 @@ import (
 // Apply folds one event into an aggregate's state.
 type Apply[S any] func(state *S, e RecordedEvent) error
 
-// Load rebuilds an aggregate by folding its stream into a zero S. It returns the state
-// and the stream's version, which is what the next Append should expect (0 when the
-// stream is empty, i.e. NoStream).
-func Load[S any](ctx context.Context, s *Store, stream string, apply Apply[S]) (S, int64, error) {
+// FoldStream folds the recorded events of a stream, as they are stored (type, schema
+// version, JSON), into a zero S, reading rows as they arrive. It returns the state and
+// the stream's version, which is what the next Append should expect (0 when the
+// stream is empty, i.e. NoStream). Package aggregate builds on it to fold decoded
+// domain events.
+func FoldStream[S any](ctx context.Context, s *Store, stream string, apply Apply[S]) (S, int64, error) {
 	var state S
 	version, err := fold(ctx, s, stream, 0, &state, apply)
 	return state, version, err
 }
 
-// LoadWithSnapshot is Load starting from the stream's snapshot when one exists for
-// schemaVersion (the version of S's layout); other snapshots are ignored, never
+// FoldStreamFromSnapshot is FoldStream starting from the stream's snapshot when one
+// exists for schemaVersion (the version of S's layout); other snapshots are ignored, never
 // misread. Only the events after the snapshot are read.
-func LoadWithSnapshot[S any](ctx context.Context, s *Store, stream string, schemaVersion int, apply Apply[S]) (S, int64, error) {
+func FoldStreamFromSnapshot[S any](ctx context.Context, s *Store, stream string, schemaVersion int, apply Apply[S]) (S, int64, error) {
 	var state S
 	from, err := s.loadSnapshot(ctx, stream, schemaVersion, &state)
 	if err != nil {

@@ -3,15 +3,11 @@ package eventstore_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/eventstore"
-	"github.com/orderflow/orderflow/internal/pgtest"
 	"github.com/orderflow/orderflow/internal/storetest"
 )
 
@@ -31,19 +27,19 @@ func applyTally(s *tally, e eventstore.RecordedEvent) error {
 	return nil
 }
 
-func TestLoadFoldsAStreamAndReturnsItsVersion(t *testing.T) {
+func TestFoldStreamFoldsAStreamAndReturnsItsVersion(t *testing.T) {
 	t.Parallel()
 	store, _ := storetest.New(t)
 	ctx := context.Background()
 
-	state, version, err := eventstore.Load(ctx, store, "tally-1", applyTally)
+	state, version, err := eventstore.FoldStream(ctx, store, "tally-1", applyTally)
 	require.NoError(t, err)
 	require.Equal(t, tally{}, state)
 	require.Equal(t, int64(0), version)
 
 	_, err = store.Append(ctx, "tally-1", eventstore.NoStream(), events(5, "Counted")...) // n = 0..4
 	require.NoError(t, err)
-	state, version, err = eventstore.Load(ctx, store, "tally-1", applyTally)
+	state, version, err = eventstore.FoldStream(ctx, store, "tally-1", applyTally)
 	require.NoError(t, err)
 	require.Equal(t, tally{Sum: 10, Events: 5}, state)
 	require.Equal(t, int64(5), version)
@@ -52,7 +48,7 @@ func TestLoadFoldsAStreamAndReturnsItsVersion(t *testing.T) {
 	require.NoError(t, err)
 }
 
-func TestLoadWithSnapshotReadsOnlyTheEventsAfterIt(t *testing.T) {
+func TestFoldStreamFromSnapshotReadsOnlyTheEventsAfterIt(t *testing.T) {
 	t.Parallel()
 	store, _ := storetest.New(t)
 	ctx := context.Background()
@@ -61,54 +57,29 @@ func TestLoadWithSnapshotReadsOnlyTheEventsAfterIt(t *testing.T) {
 
 	// A snapshot at version 3 that differs from the true fold shows whether it was used.
 	require.NoError(t, store.SaveSnapshot(ctx, "tally-1", 3, 2, tally{Sum: 100, Events: 3}))
-	state, version, err := eventstore.LoadWithSnapshot(ctx, store, "tally-1", 2, applyTally)
+	state, version, err := eventstore.FoldStreamFromSnapshot(ctx, store, "tally-1", 2, applyTally)
 	require.NoError(t, err)
 	require.Equal(t, tally{Sum: 107, Events: 5}, state, "snapshot plus events 4 and 5")
 	require.Equal(t, int64(5), version)
 
 	// A snapshot written for another layout of the state is never used.
-	state, _, err = eventstore.LoadWithSnapshot(ctx, store, "tally-1", 3, applyTally)
+	state, _, err = eventstore.FoldStreamFromSnapshot(ctx, store, "tally-1", 3, applyTally)
 	require.NoError(t, err)
 	require.Equal(t, tally{Sum: 10, Events: 5}, state)
 
 	// An older snapshot never replaces a newer one.
 	require.NoError(t, store.SaveSnapshot(ctx, "tally-1", 2, 2, tally{Sum: -1}))
-	state, _, err = eventstore.LoadWithSnapshot(ctx, store, "tally-1", 2, applyTally)
+	state, _, err = eventstore.FoldStreamFromSnapshot(ctx, store, "tally-1", 2, applyTally)
 	require.NoError(t, err)
 	require.Equal(t, 107, state.Sum)
 }
 
-func TestLoadReportsAnEventItCannotApply(t *testing.T) {
+func TestFoldStreamReportsAnEventItCannotApply(t *testing.T) {
 	t.Parallel()
 	store, _ := storetest.New(t)
 	ctx := context.Background()
 	_, err := store.Append(ctx, "tally-1", eventstore.NoStream(), event("Counted", "not an object"))
 	require.NoError(t, err)
-	_, _, err = eventstore.Load(ctx, store, "tally-1", applyTally)
+	_, _, err = eventstore.FoldStream(ctx, store, "tally-1", applyTally)
 	require.ErrorContains(t, err, "apply Counted at tally-1/1")
-}
-
-func TestMigrateIsIdempotentAndSafeWhenProcessesStartTogether(t *testing.T) {
-	t.Parallel()
-	schema := pgtest.NewSchema(t)
-	ctx := context.Background()
-	var wg sync.WaitGroup
-	errs := make([]error, 4)
-	for i := range errs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = eventstore.Migrate(ctx, schema.Pool)
-		}()
-	}
-	wg.Wait()
-	for i, err := range errs {
-		require.NoError(t, err, fmt.Sprint("migrator ", i))
-	}
-	require.NoError(t, eventstore.Migrate(ctx, schema.Pool))
-	var version int
-	require.NoError(t, schema.Pool.QueryRow(ctx, "select version from eventstore_schema_version").Scan(&version))
-	files, err := filepath.Glob("migrations/*.sql")
-	require.NoError(t, err)
-	require.Equal(t, len(files), version, "every migration applied, once")
 }
