@@ -12,7 +12,7 @@ import (
 // The activities, as nil receivers: their method values name the activities for
 // ExecuteActivity (the worker registers real ones).
 var (
-	orderService      *activities.Orders
+	orderService      *activities.OrderService
 	consumerService   *activities.Consumers
 	kitchenService    *activities.Kitchen
 	accountingService *activities.Accounting
