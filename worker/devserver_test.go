@@ -99,7 +99,7 @@ func TestWorkersRunTheSagasOnADevServer(t *testing.T) {
 
 }
 
-func newOrder(t *testing.T, st aggregate.Store, creditLimitCents int64) workflows.PlaceOrder {
+func newOrder(t testing.TB, st aggregate.Store, creditLimitCents int64) workflows.PlaceOrder {
 	eur := func(c int64) money.Money { return money.Money{Cents: c, Currency: "EUR"} }
 	in := workflows.PlaceOrder{
 		Order: order.CreateCommand{
