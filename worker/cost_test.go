@@ -30,32 +30,46 @@ import (
 )
 
 // The baseline an order is measured against: a workflow that runs six activities
-// that do nothing, one after the other, as many as the create saga takes.
+// that do nothing, one after the other, on the task queues of the create saga's six
+// steps as they ran before the Order service's own steps ran locally (CreateOrder on
+// orders, VerifyConsumer on consumers, CreateTicket on kitchen, AuthorizeCard on
+// accounting, AcceptTicket on kitchen, ApproveOrder on orders). It runs on the same
+// workers as the orders, so both have the same pollers and slots.
 const (
-	noopTaskQueue = "noop"
-	noopWorkflow  = "NoopWorkflow"
-	noopStep      = "NoopStep"
-	noopLastStep  = "NoopLastStep"
-	noopSteps     = 6
+	noopWorkflow = "NoopWorkflow"
+	noopStep     = "NoopStep"
+	noopLastStep = "NoopLastStep"
 )
 
-func registerNoop(w sdkworker.Registry) {
+var noopSteps = []string{workflows.TaskQueueOrders, workflows.TaskQueueConsumers, workflows.TaskQueueKitchen,
+	workflows.TaskQueueAccounting, workflows.TaskQueueKitchen, workflows.TaskQueueOrders}
+
+// registerNoop adds the no-op activities to the worker of a task queue, and the no-op
+// workflow to the orders queue's.
+func registerNoop(w sdkworker.Registry, queue string) {
+	for _, name := range []string{noopStep, noopLastStep} {
+		w.RegisterActivityWithOptions(func(context.Context) error { return nil }, activity.RegisterOptions{Name: name})
+	}
+	if queue != workflows.TaskQueueOrders {
+		return
+	}
 	w.RegisterWorkflowWithOptions(func(ctx workflow.Context) error {
-		ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 10 * time.Second})
-		for i := range noopSteps {
+		for i, q := range noopSteps {
 			name := noopStep
-			if i == noopSteps-1 {
+			if i == len(noopSteps)-1 {
 				name = noopLastStep
 			}
-			if err := workflow.ExecuteActivity(ctx, name).Get(ctx, nil); err != nil {
+			actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{TaskQueue: q, StartToCloseTimeout: 10 * time.Second})
+			if err := workflow.ExecuteActivity(actx, name).Get(ctx, nil); err != nil {
 				return err
 			}
 		}
 		return nil
 	}, workflow.RegisterOptions{Name: noopWorkflow})
-	for _, name := range []string{noopStep, noopLastStep} {
-		w.RegisterActivityWithOptions(func(context.Context) error { return nil }, activity.RegisterOptions{Name: name})
-	}
+}
+
+func noopStartOptions(eager bool) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{ID: "noop-" + uuid.NewString(), TaskQueue: workflows.TaskQueueOrders, EnableEagerStart: eager}
 }
 
 // historyCost is what a workflow's history cost Temporal: its events, by type, and
@@ -136,8 +150,7 @@ func TestWhatAnOrderCostsTemporal(t *testing.T) {
 	}, 30*time.Second, 50*time.Millisecond)
 	approved := costOf(t, c, workflows.OrderWorkflowID(in.Order.OrderID))
 
-	run, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
-		ID: "noop-" + uuid.NewString(), TaskQueue: noopTaskQueue}, noopWorkflow)
+	run, err := c.ExecuteWorkflow(context.Background(), noopStartOptions(false), noopWorkflow)
 	require.NoError(t, err)
 	require.NoError(t, run.Get(context.Background(), nil))
 	noop := costOf(t, c, run.GetID())
@@ -149,18 +162,15 @@ func TestWhatAnOrderCostsTemporal(t *testing.T) {
 	require.Zero(t, approved.byType["TimerStarted"], "an auto-accepting restaurant needs no acceptance timer")
 }
 
-// startWorkers serves every task queue of orderflow and the no-op workflow's on c until
-// the test ends, with the given interceptors.
+// startWorkers serves every task queue of orderflow, with the no-op workflow and its
+// activities beside orderflow's, on c until the test ends, with the given interceptors.
 func startWorkers(t testing.TB, c client.Client, st aggregate.Store, interceptors []interceptor.WorkerInterceptor) {
 	t.Helper()
 	opts := sdkworker.Options{Interceptors: interceptors}
-	for _, q := range append(workflows.TaskQueues(), noopTaskQueue) {
+	for _, q := range workflows.TaskQueues() {
 		w := sdkworker.New(c, q, opts)
-		if q == noopTaskQueue {
-			registerNoop(w)
-		} else {
-			require.NoError(t, worker.Register(w, q, st))
-		}
+		require.NoError(t, worker.Register(w, q, st))
+		registerNoop(w, q)
 		require.NoError(t, w.Start())
 		t.Cleanup(w.Stop)
 	}
@@ -261,7 +271,7 @@ func BenchmarkOrdersAgainstTheNoopWorkflow(b *testing.B) {
 		}
 	}
 	nextNoop := func() (string, func() error) {
-		opts := client.StartWorkflowOptions{ID: "noop-" + uuid.NewString(), TaskQueue: noopTaskQueue, EnableEagerStart: *benchNoopEager}
+		opts := noopStartOptions(*benchNoopEager)
 		return opts.ID, func() error {
 			_, err := c.ExecuteWorkflow(context.Background(), opts, noopWorkflow)
 			return err
