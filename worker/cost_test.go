@@ -22,9 +22,6 @@ import (
 
 	"github.com/orderflow/orderflow/aggregate"
 	"github.com/orderflow/orderflow/domain/order"
-	"github.com/orderflow/orderflow/domain/registry"
-	"github.com/orderflow/orderflow/eventstore"
-	"github.com/orderflow/orderflow/internal/pgtest"
 	"github.com/orderflow/orderflow/worker"
 	"github.com/orderflow/orderflow/workflows"
 )
@@ -133,10 +130,7 @@ func costTable(costs map[string]historyCost) string {
 // cost the server more workflow tasks or events than the no-op workflow: the server is
 // what limits how many orders settle per second.
 func TestWhatAnOrderCostsTemporal(t *testing.T) {
-	schema := pgtest.NewSchema(t, eventstore.Migrate)
-	events := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
-	t.Cleanup(events.Close)
-	st := aggregate.Store{Events: events, Registry: registry.New()}
+	st := newStore(t)
 	c := server.Client(t)
 	startWorkers(t, c, st, nil)
 
@@ -245,10 +239,7 @@ func (w *waiters) done(id, step string) {
 //
 //	go test -run '^$' -bench OrdersAgainstTheNoopWorkflow -benchtime 3x ./worker/ -saga.concurrency 32
 func BenchmarkOrdersAgainstTheNoopWorkflow(b *testing.B) {
-	schema := pgtest.NewSchema(b, eventstore.Migrate)
-	events := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
-	b.Cleanup(events.Close)
-	st := aggregate.Store{Events: events, Registry: registry.New()}
+	st := newStore(b)
 	c := server.Client(b)
 	w := &waiters{m: map[string]chan struct{}{}}
 	startWorkers(b, c, st, []interceptor.WorkerInterceptor{&settled{done: w.done}})

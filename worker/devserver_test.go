@@ -49,10 +49,7 @@ func TestMain(m *testing.M) {
 // is canceled through an update. One worker and one schema serve every subtest: the
 // task queues are shared on the server.
 func TestWorkersRunTheSagasOnADevServer(t *testing.T) {
-	schema := pgtest.NewSchema(t, eventstore.Migrate)
-	events := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
-	t.Cleanup(events.Close)
-	st := aggregate.Store{Events: events, Registry: registry.New()}
+	st := newStore(t)
 	c := server.Client(t)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -99,6 +96,14 @@ func TestWorkersRunTheSagasOnADevServer(t *testing.T) {
 
 }
 
+// newStore is an event store on a schema of its own, for one test.
+func newStore(t testing.TB) aggregate.Store {
+	schema := pgtest.NewSchema(t, eventstore.Migrate)
+	events := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
+	t.Cleanup(events.Close)
+	return aggregate.Store{Events: events, Registry: registry.New()}
+}
+
 func newOrder(t testing.TB, st aggregate.Store, creditLimitCents int64) workflows.PlaceOrder {
 	eur := func(c int64) money.Money { return money.Money{Cents: c, Currency: "EUR"} }
 	in := workflows.PlaceOrder{
@@ -141,10 +146,7 @@ func TestTracesFollowAnOrderIntoItsActivities(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
 
-	schema := pgtest.NewSchema(t, eventstore.Migrate)
-	events := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
-	t.Cleanup(events.Close)
-	st := aggregate.Store{Events: events, Registry: registry.New()}
+	st := newStore(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan error, 1)
 	go func() { stopped <- worker.Run(ctx, c, st, nil, slog.Default()) }()
