@@ -1,4 +1,4 @@
-// Package activities holds the saga participants: one struct per service (Orders,
+// Package activities holds the saga participants: one struct per service (OrderService,
 // Consumers, Kitchen, Accounting), each method a Temporal activity that loads one
 // aggregate, decides with the domain's pure rules and appends the decided events.
 //

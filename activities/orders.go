@@ -12,9 +12,9 @@ import (
 	"github.com/orderflow/orderflow/domain/order"
 )
 
-// Orders is the Order service's side of the sagas: it records the order's own life
+// OrderService is the Order service's side of the sagas: it records the order's own life
 // cycle (created, approved, rejected, the cancel and revision locks and their ends).
-type Orders struct{ Store aggregate.Store }
+type OrderService struct{ Store aggregate.Store }
 
 // CreateOrderInput is an order already priced and validated by the API.
 type CreateOrderInput struct {
@@ -40,7 +40,7 @@ type ProposeRevisionInput struct {
 // CreateOrder records OrderCreated (APPROVAL_PENDING). An order id is used by one
 // saga only (the workflow id is order-<id>), so finding the order already created
 // means this step ran before.
-func (a *Orders) CreateOrder(ctx context.Context, in CreateOrderInput) error {
+func (a *OrderService) CreateOrder(ctx context.Context, in CreateOrderInput) error {
 	return a.change(ctx, in.Meta, in.Order.OrderID, func(s order.State) ([]event.Event, error) {
 		if s.Exists() && s.ID == in.Order.OrderID {
 			return nil, nil
@@ -50,12 +50,12 @@ func (a *Orders) CreateOrder(ctx context.Context, in CreateOrderInput) error {
 }
 
 // ApproveOrder ends the create saga: OrderApproved.
-func (a *Orders) ApproveOrder(ctx context.Context, in OrderChangeInput) error {
+func (a *OrderService) ApproveOrder(ctx context.Context, in OrderChangeInput) error {
 	return a.change(ctx, in.Meta, in.OrderID, order.Approve)
 }
 
 // RejectOrder ends the create saga with the refusing step's code: OrderRejected.
-func (a *Orders) RejectOrder(ctx context.Context, in OrderChangeInput) error {
+func (a *OrderService) RejectOrder(ctx context.Context, in OrderChangeInput) error {
 	return a.change(ctx, in.Meta, in.OrderID, func(s order.State) ([]event.Event, error) {
 		return order.Reject(s, in.Reason, in.Detail)
 	})
@@ -63,26 +63,26 @@ func (a *Orders) RejectOrder(ctx context.Context, in OrderChangeInput) error {
 
 // CancelOrder ends an order as canceled: a pending order whose consumer canceled, or
 // an approved one at the end of the cancel saga. OrderCanceled.
-func (a *Orders) CancelOrder(ctx context.Context, in OrderChangeInput) error {
+func (a *OrderService) CancelOrder(ctx context.Context, in OrderChangeInput) error {
 	return a.change(ctx, in.Meta, in.OrderID, func(s order.State) ([]event.Event, error) {
 		return order.Cancel(s, in.Detail)
 	})
 }
 
 // RequestCancel takes the cancel lock: OrderCancelRequested (CANCEL_PENDING).
-func (a *Orders) RequestCancel(ctx context.Context, in OrderChangeInput) error {
+func (a *OrderService) RequestCancel(ctx context.Context, in OrderChangeInput) error {
 	return a.change(ctx, in.Meta, in.OrderID, order.RequestCancel)
 }
 
 // RejectCancel releases the cancel lock: OrderCancelRejected (APPROVED again).
-func (a *Orders) RejectCancel(ctx context.Context, in OrderChangeInput) error {
+func (a *OrderService) RejectCancel(ctx context.Context, in OrderChangeInput) error {
 	return a.change(ctx, in.Meta, in.OrderID, func(s order.State) ([]event.Event, error) {
 		return order.RejectCancel(s, in.Reason, in.Detail)
 	})
 }
 
 // ProposeRevision takes the revision lock: OrderRevisionProposed (REVISION_PENDING).
-func (a *Orders) ProposeRevision(ctx context.Context, in ProposeRevisionInput) error {
+func (a *OrderService) ProposeRevision(ctx context.Context, in ProposeRevisionInput) error {
 	return a.change(ctx, in.Meta, in.OrderID, func(s order.State) ([]event.Event, error) {
 		if p := s.PendingRevision; s.Status == order.StatusRevisionPending && p != nil && p.Total == in.Revision.Total &&
 			slices.Equal(p.Lines, in.Revision.Lines) {
@@ -93,12 +93,12 @@ func (a *Orders) ProposeRevision(ctx context.Context, in ProposeRevisionInput) e
 }
 
 // ConfirmRevision applies the pending revision: OrderRevised (APPROVED).
-func (a *Orders) ConfirmRevision(ctx context.Context, in OrderChangeInput) error {
+func (a *OrderService) ConfirmRevision(ctx context.Context, in OrderChangeInput) error {
 	return a.change(ctx, in.Meta, in.OrderID, order.ConfirmRevision)
 }
 
 // RejectRevision drops the pending revision: OrderRevisionRejected (APPROVED).
-func (a *Orders) RejectRevision(ctx context.Context, in OrderChangeInput) error {
+func (a *OrderService) RejectRevision(ctx context.Context, in OrderChangeInput) error {
 	return a.change(ctx, in.Meta, in.OrderID, func(s order.State) ([]event.Event, error) {
 		return order.RejectRevision(s, in.Reason, in.Detail)
 	})
@@ -115,24 +115,24 @@ type AttentionInput struct {
 }
 
 // RequireAttention puts the order in NEEDS_ATTENTION: OrderAttentionRequired.
-func (a *Orders) RequireAttention(ctx context.Context, in AttentionInput) error {
+func (a *OrderService) RequireAttention(ctx context.Context, in AttentionInput) error {
 	return a.change(ctx, in.Meta, in.OrderID, func(s order.State) ([]event.Event, error) {
 		return order.RequireAttention(s, in.Saga, in.Step, in.Reason, in.Detail)
 	})
 }
 
 // ShipOrder records that the courier picked the food up: OrderShipped.
-func (a *Orders) ShipOrder(ctx context.Context, in OrderChangeInput) error {
+func (a *OrderService) ShipOrder(ctx context.Context, in OrderChangeInput) error {
 	return a.change(ctx, in.Meta, in.OrderID, order.Ship)
 }
 
 // DeliverOrder records that the consumer has the food: OrderDelivered, the order's
 // last event.
-func (a *Orders) DeliverOrder(ctx context.Context, in OrderChangeInput) error {
+func (a *OrderService) DeliverOrder(ctx context.Context, in OrderChangeInput) error {
 	return a.change(ctx, in.Meta, in.OrderID, order.Deliver)
 }
 
-func (a *Orders) change(ctx context.Context, m Meta, id uuid.UUID, decide func(order.State) ([]event.Event, error)) error {
+func (a *OrderService) change(ctx context.Context, m Meta, id uuid.UUID, decide func(order.State) ([]event.Event, error)) error {
 	_, err := execute(ctx, a.Store, m, id, aggregate.Command[order.State]{
 		Stream: order.StreamName(id), Apply: (*order.State).Apply, Decide: decide,
 	})

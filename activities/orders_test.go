@@ -18,7 +18,7 @@ import (
 	"github.com/orderflow/orderflow/internal/storetest"
 )
 
-var orderActs *activities.Orders
+var orderActs *activities.OrderService
 
 // newOrders is the Order service's activities on a fresh store, with one order placed
 // and approved through them as its create saga would.
@@ -27,7 +27,7 @@ func newOrders(t *testing.T) (*testsuite.TestActivityEnvironment, aggregate.Stor
 	st, _ := storetest.NewAggregates(t)
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
-	env.RegisterActivity(&activities.Orders{Store: st})
+	env.RegisterActivity(&activities.OrderService{Store: st})
 
 	eur := money.Money{Cents: 1_800, Currency: "EUR"}
 	orderID := uuid.New()

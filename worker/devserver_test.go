@@ -21,9 +21,7 @@ import (
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/domain/money"
 	"github.com/orderflow/orderflow/domain/order"
-	"github.com/orderflow/orderflow/domain/registry"
-	"github.com/orderflow/orderflow/eventstore"
-	"github.com/orderflow/orderflow/internal/pgtest"
+	"github.com/orderflow/orderflow/internal/storetest"
 	"github.com/orderflow/orderflow/internal/telemetry"
 	"github.com/orderflow/orderflow/internal/temporaltest"
 	"github.com/orderflow/orderflow/worker"
@@ -49,10 +47,7 @@ func TestMain(m *testing.M) {
 // is canceled through an update. One worker and one schema serve every subtest: the
 // task queues are shared on the server.
 func TestWorkersRunTheSagasOnADevServer(t *testing.T) {
-	schema := pgtest.NewSchema(t, eventstore.Migrations)
-	events := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
-	t.Cleanup(events.Close)
-	st := aggregate.Store{Events: events, Registry: registry.New()}
+	st := newStore(t)
 	c := server.Client(t)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -99,7 +94,13 @@ func TestWorkersRunTheSagasOnADevServer(t *testing.T) {
 
 }
 
-func newOrder(t *testing.T, st aggregate.Store, creditLimitCents int64) workflows.PlaceOrder {
+// newStore is an event store on a schema of its own, for one test.
+func newStore(t testing.TB) aggregate.Store {
+	st, _ := storetest.NewAggregates(t)
+	return st
+}
+
+func newOrder(t testing.TB, st aggregate.Store, creditLimitCents int64) workflows.PlaceOrder {
 	eur := func(c int64) money.Money { return money.Money{Cents: c, Currency: "EUR"} }
 	in := workflows.PlaceOrder{
 		Order: order.CreateCommand{
@@ -141,10 +142,7 @@ func TestTracesFollowAnOrderIntoItsActivities(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
 
-	schema := pgtest.NewSchema(t, eventstore.Migrations)
-	events := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
-	t.Cleanup(events.Close)
-	st := aggregate.Store{Events: events, Registry: registry.New()}
+	st := newStore(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan error, 1)
 	go func() { stopped <- worker.Run(ctx, c, st, nil, slog.Default()) }()

@@ -18,9 +18,6 @@ import (
 	"github.com/orderflow/orderflow/domain/event"
 	"github.com/orderflow/orderflow/domain/kitchen"
 	"github.com/orderflow/orderflow/domain/order"
-	"github.com/orderflow/orderflow/domain/registry"
-	"github.com/orderflow/orderflow/eventstore"
-	"github.com/orderflow/orderflow/internal/pgtest"
 	"github.com/orderflow/orderflow/worker"
 	"github.com/orderflow/orderflow/workflows"
 )
@@ -162,10 +159,7 @@ type histories struct {
 }
 
 func newHistories(t *testing.T) *histories {
-	schema := pgtest.NewSchema(t, eventstore.Migrations)
-	events := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
-	t.Cleanup(events.Close)
-	h := &histories{t: t, c: server.Client(t), store: aggregate.Store{Events: events, Registry: registry.New()}}
+	h := &histories{t: t, c: server.Client(t), store: newStore(t)}
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan error, 1)
 	go func() {

@@ -25,7 +25,7 @@ func Register(w sdkworker.Registry, queue string, store aggregate.Store) error {
 		w.RegisterWorkflow(workflows.Order)
 		w.RegisterWorkflow(workflows.CancelOrder)
 		w.RegisterWorkflow(workflows.ReviseOrder)
-		w.RegisterActivity(&activities.Orders{Store: store})
+		w.RegisterActivity(&activities.OrderService{Store: store})
 	case workflows.TaskQueueConsumers:
 		w.RegisterActivity(&activities.Consumers{Store: store})
 	case workflows.TaskQueueKitchen:

@@ -25,11 +25,7 @@ func (w *orderWorkflow) stopped(ctx workflow.Context, err error) error {
 	w.closing = true
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	code, detail := reasonOf(err)
-	step := ""
-	var failed *temporal.ActivityError
-	if errors.As(err, &failed) {
-		step = failed.ActivityType().GetName()
-	}
+	step := stepName(err)
 	workflow.GetLogger(ctx).Error("the order needs attention", "saga", w.progress.Saga, "step", step, "error", err)
 	if rerr := mustStep(dctx, TaskQueueOrders, orderService.RequireAttention, activities.AttentionInput{
 		Meta:    activities.Meta{User: "system:orderflow", CausationID: w.in.CommandID, Step: "RequireAttention"},

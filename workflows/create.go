@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -121,7 +122,7 @@ func (w *orderWorkflow) awaitRestaurant(ctx workflow.Context) error {
 		timeout = DefaultAcceptanceTimeout
 	}
 	w.progress.Waiting = "restaurant acceptance"
-	answered, _ := workflow.AwaitWithTimeout(ctx, timeout, func() bool { return w.decision != nil || w.cancel != nil })
+	answered := w.awaitAnswer(ctx, timeout)
 	w.progress.Waiting = ""
 	w.ticketOpen = false
 	if err := w.interrupted(ctx)(); err != nil {
@@ -143,6 +144,27 @@ func (w *orderWorkflow) awaitRestaurant(ctx workflow.Context) error {
 		return err
 	}
 	return domain.Errorf(domain.CodeRestaurantRejected, "the restaurant rejected the order: %s", d.Reason)
+}
+
+// awaitAnswer waits until the restaurant answers or the consumer cancels, for at most
+// timeout, and reports whether it was not timed out. It waits on a durable timer,
+// which a workflow of versionLean starts only when there is something to wait for
+// (not for an auto-accepting restaurant) and cancels once answered: left running, it
+// would fire long after the order moved on and cost a workflow task for nothing.
+func (w *orderWorkflow) awaitAnswer(ctx workflow.Context, timeout time.Duration) bool {
+	answered := func() bool { return w.decision != nil || w.cancel != nil }
+	if !lean(ctx) {
+		ok, _ := workflow.AwaitWithTimeout(ctx, timeout, answered)
+		return ok
+	}
+	if answered() {
+		return true
+	}
+	timerCtx, cancelTimer := workflow.WithCancel(ctx)
+	defer cancelTimer()
+	timer := workflow.NewTimer(timerCtx, timeout)
+	_ = workflow.Await(ctx, func() bool { return answered() || timer.IsReady() })
+	return answered()
 }
 
 // abandon compensates and ends the order: CANCELED when the consumer canceled or the

@@ -57,8 +57,8 @@ func wrapActivity[In any](s *stack, activity func(context.Context, In) error, re
 }
 
 // real are the activities on the stack's store, for around to call.
-func (s *stack) real() (*activities.Orders, *activities.Kitchen, *activities.Accounting) {
-	return &activities.Orders{Store: s.store}, &activities.Kitchen{Store: s.store}, &activities.Accounting{Store: s.store}
+func (s *stack) real() (*activities.OrderService, *activities.Kitchen, *activities.Accounting) {
+	return &activities.OrderService{Store: s.store}, &activities.Kitchen{Store: s.store}, &activities.Accounting{Store: s.store}
 }
 
 // requireInvariants checks the order invariants over the order's streams, once settled.

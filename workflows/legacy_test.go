@@ -16,8 +16,16 @@ import (
 // "steps-run-to-their-outcome" does: GetVersion answers DefaultVersion, so every
 // legacy branch is taken.
 func legacyScript(t *testing.T, slow ...map[string]time.Duration) *script {
-	s := newScript(t, slow...)
+	s := beforeLeanScript(t, slow...)
 	s.env.OnGetVersion("steps-run-to-their-outcome", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	return s
+}
+
+// beforeLeanScript runs the sagas as a workflow started before the change id
+// "lean-order-workflow" does: it has no marker for it and asks the older change ids.
+func beforeLeanScript(t *testing.T, slow ...map[string]time.Duration) *script {
+	s := newScript(t, slow...)
+	s.env.OnGetVersion("lean-order-workflow", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 	return s
 }
 
@@ -84,7 +92,7 @@ func TestLegacyChangeSagaCanceledMidStepEndsCanceled(t *testing.T) {
 // pickup, as it did then (GetVersion answers DefaultVersion once the order has
 // shipped): its history replays without a wait for the delivery.
 func TestWorkflowThatShippedBeforeTheDeliveryChangeEndsAtThePickup(t *testing.T) {
-	s := newScript(t)
+	s := beforeLeanScript(t)
 	s.env.OnGetVersion("delivery-ends-the-order", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 	s.at(time.Hour, s.pickUp)
 	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))

@@ -68,7 +68,14 @@ func changeWorkflowID(orderID uuid.UUID, saga string, n int) string {
 // StartOptions are how an order's workflow is started: its id is the order's, a second
 // start of the same order is refused with serviceerror.WorkflowExecutionAlreadyStarted
 // (while it runs, and after it closed: reuse policy "reject duplicate"), and the search attributes
-// are set from the start so the order is findable in Temporal UI at once.
+// are set from the start so the order is findable in Temporal UI at once (the
+// workflow does not upsert them again).
+//
+// The start asks for eager execution: when the starting process also runs a worker
+// of the orders task queue on the same client (`orderflow dev`, or an API process
+// that hosts that worker), the server hands the first workflow task back in the
+// start's response, to that worker, without a trip through matching. Otherwise the
+// SDK does not ask, and the start is an ordinary one.
 func StartOptions(in PlaceOrder) client.StartWorkflowOptions {
 	return client.StartWorkflowOptions{
 		ID:                       OrderWorkflowID(in.Order.OrderID),
@@ -77,6 +84,7 @@ func StartOptions(in PlaceOrder) client.StartWorkflowOptions {
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		// Tell the caller rather than hand back the running saga as if it were new.
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		EnableEagerStart:                         true,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			OrderStatusKey.ValueSet(string(order.StatusApprovalPending)),
 			ConsumerIDKey.ValueSet(in.Order.ConsumerID.String()),

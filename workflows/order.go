@@ -3,6 +3,7 @@ package workflows
 import (
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/orderflow/orderflow/activities"
@@ -57,10 +58,7 @@ func Order(ctx workflow.Context, in PlaceOrder) (OrderResult, error) {
 	if err := w.register(ctx); err != nil {
 		return OrderResult{}, err
 	}
-	if err := workflow.UpsertTypedSearchAttributes(ctx,
-		ConsumerIDKey.ValueSet(in.Order.ConsumerID.String()),
-		RestaurantIDKey.ValueSet(in.Order.RestaurantID.String()),
-		OrderStatusKey.ValueSet(string(w.state.Status))); err != nil {
+	if err := w.showInTemporalUI(ctx); err != nil {
 		return OrderResult{}, err
 	}
 	if in.Resume == nil {
@@ -119,9 +117,60 @@ func (w *orderWorkflow) meta(step string) activities.Meta {
 	return activities.Meta{User: w.in.User, CausationID: w.in.CommandID, Step: step}
 }
 
+// showInTemporalUI sets the search attributes that make the order findable. A workflow
+// of versionLean upserts only those its start (StartOptions) or continue-as-new did
+// not already set, which is none when the API started it.
+func (w *orderWorkflow) showInTemporalUI(ctx workflow.Context) error {
+	attrs := []keyword{
+		{ConsumerIDKey, w.state.ConsumerID.String()},
+		{RestaurantIDKey, w.state.RestaurantID.String()},
+		{OrderStatusKey, string(w.state.Status)},
+	}
+	if lean(ctx) {
+		return upsertChanged(ctx, attrs...)
+	}
+	updates := make([]temporal.SearchAttributeUpdate, len(attrs))
+	for i, a := range attrs {
+		updates[i] = a.key.ValueSet(a.value)
+	}
+	return workflow.UpsertTypedSearchAttributes(ctx, updates...)
+}
+
+// setStatus moves the order to s and shows it in Temporal UI (OrderStatus). A
+// workflow of versionLean leaves out the transient lock statuses: a change in flight
+// shows as its running CancelOrder or ReviseOrder child, and each upsert is a
+// history event and a visibility write.
 func (w *orderWorkflow) setStatus(ctx workflow.Context, s order.Status) error {
 	w.state.Status, w.progress.Status = s, s
-	return workflow.UpsertTypedSearchAttributes(ctx, OrderStatusKey.ValueSet(string(s)))
+	if !lean(ctx) {
+		return workflow.UpsertTypedSearchAttributes(ctx, OrderStatusKey.ValueSet(string(s)))
+	}
+	if s == order.StatusCancelPending || s == order.StatusRevisionPending {
+		return nil
+	}
+	return upsertChanged(ctx, keyword{OrderStatusKey, string(s)})
+}
+
+// keyword is a keyword search attribute's value.
+type keyword struct {
+	key   temporal.SearchAttributeKeyKeyword
+	value string
+}
+
+// upsertChanged upserts those of attrs whose values the workflow does not carry
+// already (from its start, continue-as-new or an earlier upsert).
+func upsertChanged(ctx workflow.Context, attrs ...keyword) error {
+	current := workflow.GetTypedSearchAttributes(ctx)
+	var changed []temporal.SearchAttributeUpdate
+	for _, a := range attrs {
+		if v, ok := current.GetKeyword(a.key); !ok || v != a.value {
+			changed = append(changed, a.key.ValueSet(a.value))
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	return workflow.UpsertTypedSearchAttributes(ctx, changed...)
 }
 
 func (w *orderWorkflow) result() OrderResult {

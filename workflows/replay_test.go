@@ -17,7 +17,9 @@ import (
 // with a non-determinism error fails here first. legacy_*.json were recorded before
 // the change id versionStepsRunToOutcome and replay through its old branch;
 // before_delivery_*.json were recorded before versionDelivery (the workflow ended at
-// the pickup) and replay through its old branch.
+// the pickup) and replay through its old branch; before_lean_*.json were recorded
+// before versionLean (the Order service's steps as regular activities) and replay
+// through its old branch.
 func TestRecordedHistoriesReplay(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	require.NoError(t, err)

@@ -26,7 +26,7 @@ import (
 
 // Nil receivers whose method values name the activities to mock.
 var (
-	orderActs      *activities.Orders
+	orderActs      *activities.OrderService
 	consumerActs   *activities.Consumers
 	kitchenActs    *activities.Kitchen
 	accountingActs *activities.Accounting

@@ -1,6 +1,10 @@
 package workflows
 
 import (
+	"errors"
+	"reflect"
+	"runtime"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -13,7 +17,7 @@ import (
 // The activities, as nil receivers: their method values name the activities for
 // ExecuteActivity (the worker registers real ones).
 var (
-	orderService      *activities.Orders
+	orderService      *activities.OrderService
 	consumerService   *activities.Consumers
 	kitchenService    *activities.Kitchen
 	accountingService *activities.Accounting
@@ -70,10 +74,76 @@ func mustStep(ctx workflow.Context, queue string, activity, input any) error {
 // Abandoning an activity in flight would let its write land after the saga decided
 // it had not happened (after the compensations ran); instead the saga learns what
 // the step did and looks at the cancellation between steps.
+//
+// In a workflow of versionLean the Order service's own steps run as local activities
+// (runLocalStep); the other services' steps go to their task queues, so that each
+// service runs and scales on its own.
 func runStep(ctx workflow.Context, opts workflow.ActivityOptions, activity, input any) error {
 	if !legacySteps(ctx) {
 		ctx, _ = workflow.NewDisconnectedContext(ctx)
 	}
+	if opts.TaskQueue == TaskQueueOrders && lean(ctx) {
+		return runLocalStep(ctx, opts, activity, input)
+	}
 	ctx = workflow.WithActivityOptions(ctx, opts)
 	return workflow.ExecuteActivity(ctx, activity, input).Get(ctx, nil)
+}
+
+// mustStepLocalBudget is how long a local must-step retries before mustStep schedules
+// it again. A local activity gives up at its schedule-to-close timeout, which would
+// otherwise default to its start-to-close timeout and cut the backoff short.
+const mustStepLocalBudget = 24 * time.Hour
+
+// runLocalStep runs one of the Order service's own steps as a local activity on the
+// workflow's worker: it writes only the order's own stream, whose only writer is this
+// workflow, so the round trips of an activity task (scheduled, started, completed, and
+// a workflow task to hear of it) buy nothing; its result is one marker in the history,
+// recorded with the workflow task that ran it. Its event ids derive from the workflow
+// id and the step, as a regular activity's, so a retried attempt writes nothing twice;
+// it retries with the same policy, and a must-step keeps retrying (see mustStep).
+func runLocalStep(ctx workflow.Context, opts workflow.ActivityOptions, activity, input any) error {
+	budget := opts.ScheduleToCloseTimeout
+	if budget == 0 {
+		budget = mustStepLocalBudget
+	}
+	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout:    opts.StartToCloseTimeout,
+		ScheduleToCloseTimeout: budget,
+		RetryPolicy:            opts.RetryPolicy,
+	})
+	err := workflow.ExecuteLocalActivity(ctx, activity, input).Get(ctx, nil)
+	if err != nil && !errors.As(err, new(*temporal.ActivityError)) {
+		err = &localStepError{step: activityName(activity), err: err}
+	}
+	return err
+}
+
+// localStepError names the local activity that failed, as a *temporal.ActivityError
+// names a regular one (a local activity's failure reaches the workflow unwrapped).
+type localStepError struct {
+	step string
+	err  error
+}
+
+func (e *localStepError) Error() string { return "local activity " + e.step + ": " + e.err.Error() }
+func (e *localStepError) Unwrap() error { return e.err }
+
+// activityName is the name an activity method is registered under: its method name,
+// as the Temporal SDK derives it.
+func activityName(activity any) string {
+	name := runtime.FuncForPC(reflect.ValueOf(activity).Pointer()).Name()
+	return strings.TrimSuffix(name[strings.LastIndex(name, ".")+1:], "-fm")
+}
+
+// stepName is the activity a failed step ran, or "" when err is not a step's failure.
+func stepName(err error) string {
+	var failed *temporal.ActivityError
+	if errors.As(err, &failed) {
+		return failed.ActivityType().GetName()
+	}
+	var local *localStepError
+	if errors.As(err, &local) {
+		return local.step
+	}
+	return ""
 }

@@ -21,20 +21,44 @@ const (
 	// (OrderDelivered) and ends then. Asked once the order has shipped, which is
 	// where the two versions part: a workflow that shipped before it ended there.
 	versionDelivery = "delivery-ends-the-order"
+
+	// versionLean: the order costs Temporal less. The Order service's own steps (the
+	// writes to the order's stream) run as local activities on the workflow's worker
+	// instead of through the orders task queue; the search attributes the start
+	// already set are not upserted again, nor the transient lock statuses
+	// (CANCEL_PENDING, REVISION_PENDING); an auto-accepting restaurant starts no
+	// acceptance timer, and an answered restaurant's timer is canceled rather than
+	// left to fire. It implies versionStepsRunToOutcome and versionDelivery, which a
+	// workflow of this version no longer asks (one version marker, not two).
+	versionLean = "lean-order-workflow"
 )
+
+// leanKey marks, in a workflow context, a workflow of versionLean.
+type leanKey struct{}
 
 // legacyStepsKey marks, in a workflow context, a workflow started before
 // versionStepsRunToOutcome: its steps are canceled along with it, as they were then.
 type legacyStepsKey struct{}
 
 // withStepsVersion records (or, replaying, reads) which step semantics this workflow
-// runs with.
+// runs with. versionLean is asked first: a workflow that started before it has no
+// marker for it, reads the default version and goes on to ask the older change id as
+// it did then.
 func withStepsVersion(ctx workflow.Context) (workflow.Context, bool) {
+	if workflow.GetVersion(ctx, versionLean, workflow.DefaultVersion, 1) != workflow.DefaultVersion {
+		return workflow.WithValue(ctx, leanKey{}, true), false
+	}
 	legacy := workflow.GetVersion(ctx, versionStepsRunToOutcome, workflow.DefaultVersion, 1) == workflow.DefaultVersion
 	if legacy {
 		ctx = workflow.WithValue(ctx, legacyStepsKey{}, true)
 	}
 	return ctx, legacy
+}
+
+// lean reports whether ctx belongs to a workflow of versionLean.
+func lean(ctx workflow.Context) bool {
+	l, _ := ctx.Value(leanKey{}).(bool)
+	return l
 }
 
 // legacySteps reports whether ctx belongs to a workflow started before
@@ -47,5 +71,8 @@ func legacySteps(ctx workflow.Context) bool {
 // awaitsDelivery records (or, replaying, reads) whether this shipped order's workflow
 // waits for its delivery (versionDelivery) or ends at the pickup, as it did before.
 func awaitsDelivery(ctx workflow.Context) bool {
+	if lean(ctx) {
+		return true
+	}
 	return workflow.GetVersion(ctx, versionDelivery, workflow.DefaultVersion, 1) != workflow.DefaultVersion
 }

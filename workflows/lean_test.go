@@ -1,0 +1,95 @@
+package workflows_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/orderflow/orderflow/domain/order"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+// stepKinds records which activities ran locally (on the workflow's worker) and which as
+// activity tasks on a task queue.
+type stepKinds struct{ local, queued []string }
+
+func recordStepKinds(s *script) *stepKinds {
+	k := &stepKinds{}
+	s.env.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, _ []any) {
+		k.local = append(k.local, info.ActivityType.Name)
+	})
+	s.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+		k.queued = append(k.queued, info.ActivityType.Name+"@"+info.TaskQueue)
+	})
+	return k
+}
+
+// The Order service's own steps run as local activities; the other services' steps
+// go to their own task queues, so that each service still deploys on its own.
+func TestOrderServiceStepsRunLocallyAndTheOthersOnTheirQueues(t *testing.T) {
+	s := newScript(t)
+	kinds := recordStepKinds(s)
+	s.at(time.Hour, func() {
+		s.update(workflows.UpdateCancel, workflows.CancelRequest{User: "consumer:c1"})
+	})
+	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
+
+	require.Equal(t, workflows.OrderResult{Status: order.StatusCanceled}, s.result(t))
+	require.Equal(t, []string{"CreateOrder", "ApproveOrder", "RequestCancel", "CancelOrder"}, kinds.local)
+	require.Equal(t, []string{"VerifyConsumer@consumers", "CreateTicket@kitchen", "AuthorizeCard@accounting",
+		"AcceptTicket@kitchen", "CancelTicket@kitchen", "ReverseCard@accounting"}, kinds.queued)
+}
+
+// An auto-accepting restaurant's answer is in hand: no acceptance timer is started.
+// A restaurant that answers in time has its timer canceled, not left to fire later.
+func TestAcceptanceTimerOnlyWhileWaitingForTheRestaurant(t *testing.T) {
+	t.Run("auto-accept", func(t *testing.T) {
+		s := newScript(t)
+		var timers []time.Duration
+		s.env.SetOnTimerScheduledListener(func(_ string, d time.Duration) { timers = append(timers, d) })
+		s.at(time.Hour, func() { require.Equal(t, order.StatusApproved, s.progress(t).Status); s.env.CancelWorkflow() })
+		s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
+		require.Empty(t, timers)
+	})
+	t.Run("answered", func(t *testing.T) {
+		s := newScript(t)
+		var canceled []string
+		s.env.SetOnTimerCanceledListener(func(id string) { canceled = append(canceled, id) })
+		s.at(time.Minute, func() {
+			s.update(workflows.UpdateDecideTicket, workflows.TicketDecision{User: "restaurant:r1", Accept: true})
+		})
+		s.at(time.Hour, func() { require.Equal(t, order.StatusApproved, s.progress(t).Status); s.env.CancelWorkflow() })
+		s.env.ExecuteWorkflow(workflows.Order, placeOrder(false))
+		require.Len(t, canceled, 1, "the acceptance timer is canceled once the restaurant answered")
+	})
+}
+
+// The workflow upserts only the settled statuses it moves to: the start's search
+// attributes are not set again, and a change in flight (CANCEL_PENDING) is not shown.
+func TestOnlySettledStatusesAreUpserted(t *testing.T) {
+	s := newScript(t)
+	s.at(time.Hour, func() {
+		s.update(workflows.UpdateRevise, workflows.ReviseRequest{User: "consumer:c1",
+			Items: []order.LineChange{{MenuItemID: "tiramisu", Quantity: 2}}})
+	})
+	s.at(2*time.Hour, s.pickUp)
+	s.at(3*time.Hour, func() { s.deliver() })
+	var upserted []string
+	s.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		for k, v := range args.Get(0).(temporal.SearchAttributes).GetUntypedValues() {
+			upserted = append(upserted, k.GetName()+"="+fmt.Sprint(v))
+		}
+	}).Return(nil).Maybe()
+	require.NoError(t, s.env.SetTypedSearchAttributesOnStart(workflows.StartOptions(placeOrder(true)).TypedSearchAttributes))
+	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
+
+	require.Equal(t, workflows.OrderResult{Status: order.StatusDelivered}, s.result(t))
+	require.Equal(t, []string{"OrderStatus=APPROVED", "OrderStatus=SHIPPED", "OrderStatus=DELIVERED"}, upserted)
+}
