@@ -26,6 +26,9 @@ type Config struct {
 	// from the API and unauthenticated: loopback by default, so only this host (in a
 	// container, only the container) reaches it. Empty turns it off.
 	AdminAddr string `env:"ADMIN_ADDR" envDefault:"127.0.0.1:9090"`
+	// AdminPprof serves Go's profiles at /debug/pprof/ on AdminAddr (never on APIAddr);
+	// off by default.
+	AdminPprof bool `env:"ADMIN_PPROF"`
 	// MetricsAddr is where workers and the projector serve /metrics, and the relay and
 	// the notifier /metrics, /readyz and /healthz (the API serves its own on
 	// AdminAddr); empty turns it off.
