@@ -31,7 +31,7 @@ import (
 const readClients = 64
 
 // readPath is the read benchmarks' fixture: the production handler (every middleware,
-// a JSON access log written to a file, the metrics registry of telemetry.Setup, a rate
+// a JSON access log written to a file through the production log buffer, the metrics registry of telemetry.Setup, a rate
 // limit too high to refuse anything but still consulted) and the bare baselines, each
 // served over HTTP on loopback, with one consumer, its token and its orders per client.
 type readPath struct {
@@ -57,8 +57,12 @@ func newReadPath(b *testing.B) *readPath {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = logFile.Close() })
+	// As orderflow api logs (LOG_FORMAT=json, Config.bufferedLogger).
+	logs := telemetry.NewLogBuffer(logFile, telemetry.LogFlushInterval)
+	b.Cleanup(func() { _ = logs.Close() })
 	h := newHarness(b, func(d *api.Deps) {
-		d.Logger = slog.New(slog.NewJSONHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		d.Logger = slog.New(telemetry.FlushingHandler(
+			slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}), logs, slog.LevelWarn))
 		d.Registry = tel.Registry
 		d.Limits = api.Limits{Rate: 1e9, Burst: 1e6}
 	})
