@@ -83,6 +83,25 @@ func TestMetricsAndReadinessAreOnTheAdminListenerOnly(t *testing.T) {
 	requireProblem(t, h.adminGet("/v1/orders"), http.StatusNotFound, "not-found")
 }
 
+// Go's profiles are served on the admin listener when asked for (orderflow api
+// --admin-pprof), and never on the API's.
+func TestPprofIsOnTheAdminListenerWhenTurnedOn(t *testing.T) {
+	t.Parallel()
+	off := newHarness(t)
+	on := newHarness(t, func(d *api.Deps) { d.Pprof = true })
+	for _, path := range []string{"/debug/pprof/", "/debug/pprof/heap", "/debug/pprof/cmdline"} {
+		requireProblem(t, off.adminGet(path), http.StatusNotFound, "not-found")
+		for _, h := range []*harness{off, on} {
+			requireProblem(t, h.get(path, ""), http.StatusNotFound, "not-found")
+			requireProblem(t, h.get(path, h.admin()), http.StatusNotFound, "not-found")
+		}
+		rec := on.adminGet(path)
+		require.Equal(t, http.StatusOK, rec.Code, "%s: %s", path, rec.Body.String())
+	}
+	require.Contains(t, on.adminGet("/debug/pprof/").Body.String(), "goroutine")
+	require.Contains(t, on.adminGet("/debug/pprof/goroutine?debug=1").Body.String(), "goroutine profile")
+}
+
 // A path with a trailing slash (or another spelling of a route) is a 404 problem, not
 // gin's redirect with a text/html body.
 func TestTrailingSlashIsAProblem(t *testing.T) {

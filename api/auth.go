@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
+	lru "github.com/hashicorp/golang-lru/v2"
 )
 
 // Role is what a principal may do.
@@ -171,8 +172,14 @@ func (t Tokens) Issue(p Principal, ttl time.Duration, now time.Time) (string, er
 // Verify checks a token's signature (by the current secret or a previous one), issuer,
 // audience, issue and expiry times, lifetime and claims, and returns its principal.
 func (t Tokens) Verify(token string) (Principal, error) {
+	p, _, err := t.verifyAt(token, time.Now())
+	return p, err
+}
+
+// verifyAt is Verify at the time now; it also returns the token's expiry.
+func (t Tokens) verifyAt(token string, now time.Time) (Principal, time.Time, error) {
 	if err := t.CheckKeys(); err != nil {
-		return Principal{}, err
+		return Principal{}, time.Time{}, err
 	}
 	keys := append([][]byte{t.Secret}, t.Previous...)
 	keyFunc := func(tok *jwt.Token) (any, error) {
@@ -193,22 +200,74 @@ func (t Tokens) Verify(token string) (Principal, error) {
 	_, err := jwt.ParseWithClaims(token, &c, keyFunc,
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithIssuer(t.Issuer),
 		jwt.WithAudience(t.audience()), jwt.WithExpirationRequired(), jwt.WithIssuedAt(),
-		jwt.WithLeeway(clockSkew))
+		jwt.WithLeeway(clockSkew), jwt.WithTimeFunc(func() time.Time { return now }))
 	if err != nil {
-		return Principal{}, err
+		return Principal{}, time.Time{}, err
 	}
 	p := Principal{Subject: c.Subject, Role: c.Role}
 	if c.ConsumerID != "" {
 		if p.ConsumerID, err = uuid.Parse(c.ConsumerID); err != nil {
-			return Principal{}, fmt.Errorf("consumer_id: %w", err)
+			return Principal{}, time.Time{}, fmt.Errorf("consumer_id: %w", err)
 		}
 	}
 	if c.RestaurantID != "" {
 		if p.RestaurantID, err = uuid.Parse(c.RestaurantID); err != nil {
-			return Principal{}, fmt.Errorf("restaurant_id: %w", err)
+			return Principal{}, time.Time{}, fmt.Errorf("restaurant_id: %w", err)
 		}
 	}
-	return p, p.valid()
+	if err := p.valid(); err != nil {
+		return Principal{}, time.Time{}, err
+	}
+	return p, c.ExpiresAt.Time, nil
+}
+
+// verifiedTokensCached bounds how many verified tokens an API process remembers: a
+// few MB at most, and more than the clients one process serves within a token's life.
+const verifiedTokensCached = 16_384
+
+// verifiedTokens verifies bearer tokens and remembers the principal of each valid one
+// until it expires, so that a client's next requests skip the parsing and the HMAC:
+// they were most of the cost of authenticating. A token is remembered by its SHA-256,
+// not as it is, and only once it verified: an invalid one is verified afresh each time.
+// Its expiry (with the same clock skew Verify allows) is checked again on every
+// request, so a remembered token is refused from the moment Verify would refuse it.
+// What makes a valid token invalid before it expires is a change of the secrets, which
+// takes a restart and so starts with an empty cache.
+type verifiedTokens struct {
+	tokens Tokens
+	now    func() time.Time
+	cache  *lru.Cache[[sha256.Size]byte, verifiedToken]
+}
+
+type verifiedToken struct {
+	principal Principal
+	refuseAt  time.Time // the expiry plus the clock skew: Verify refuses it from then on
+}
+
+func newVerifiedTokens(tokens Tokens, size int, now func() time.Time) *verifiedTokens {
+	cache, err := lru.New[[sha256.Size]byte, verifiedToken](size)
+	if err != nil {
+		panic(err) // only for a size below 1
+	}
+	return &verifiedTokens{tokens: tokens, now: now, cache: cache}
+}
+
+// verify is Tokens.Verify, from memory for a token that verified before.
+func (v *verifiedTokens) verify(token string) (Principal, error) {
+	now := v.now()
+	key := sha256.Sum256([]byte(token))
+	if known, ok := v.cache.Get(key); ok {
+		if now.Before(known.refuseAt) {
+			return known.principal, nil
+		}
+		v.cache.Remove(key)
+	}
+	p, expires, err := v.tokens.verifyAt(token, now)
+	if err != nil {
+		return Principal{}, err
+	}
+	v.cache.Add(key, verifiedToken{principal: p, refuseAt: expires.Add(clockSkew)})
+	return p, nil
 }
 
 func (p Principal) valid() error {
@@ -247,7 +306,7 @@ func validSubject(s string) error {
 const principalKey = "orderflow.principal"
 
 // authenticate requires a valid bearer token and puts its principal in the context.
-func authenticate(tokens Tokens) gin.HandlerFunc {
+func authenticate(tokens *verifiedTokens) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		header := c.GetHeader("Authorization")
 		// The scheme is case-insensitive (RFC 9110, section 11.1).
@@ -258,7 +317,7 @@ func authenticate(tokens Tokens) gin.HandlerFunc {
 			abort(c, errUnauthenticated("send a bearer token in the Authorization header"))
 			return
 		}
-		p, err := tokens.Verify(token)
+		p, err := tokens.verify(token)
 		if err != nil {
 			c.Header("WWW-Authenticate", `Bearer realm="orderflow", error="invalid_token"`)
 			abort(c, errUnauthenticated("the bearer token is invalid or expired"))

@@ -49,7 +49,7 @@ import (
 // event store and read models in a fresh schema, and a fake of Temporal's client (the
 // only test double).
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	schema   pgtest.Schema
 	store    aggregate.Store
 	wf       *fakeWorkflows
@@ -64,7 +64,7 @@ type harness struct {
 // harnessOption adjusts the dependencies before the handler is built.
 type harnessOption func(*api.Deps)
 
-func newHarness(t *testing.T, opts ...harnessOption) *harness {
+func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	t.Helper()
 	schema := pgtest.NewSchema(t, eventstore.Migrations, projections.Migrations, api.Migrations)
 	events := eventstore.New(schema.Pool, eventstore.WithChannel(schema.Name))
@@ -111,18 +111,24 @@ func (h *harness) engine() *gin.Engine {
 }
 
 // runProjector runs the real read-model projections (the subscriptions of
-// projections.All, polling often) on this test's store until the test ends.
-func (h *harness) runProjector() {
+// projections.All, polling often) on this test's store until the test ends, or until
+// stop is called.
+func (h *harness) runProjector() (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for _, sub := range projections.All(h.store.Registry, slog.New(slog.NewTextHandler(io.Discard, nil))) {
 		sub.PollInterval = 50 * time.Millisecond
 		wg.Go(func() { _ = h.store.Events.Subscribe(ctx, sub) })
 	}
-	h.t.Cleanup(func() {
-		cancel()
-		wg.Wait()
-	})
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			wg.Wait()
+		})
+	}
+	h.t.Cleanup(stop)
+	return stop
 }
 
 // waitOrderView waits until the order's read model reaches version.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -52,4 +53,38 @@ func TestRequestLogsAreCorrelated(t *testing.T) {
 		}
 	}
 	require.True(t, found, "no request log line")
+}
+
+// A read that logs nothing but its access line (its logger is never derived) still
+// logs it with the request id, once, and who made it.
+func TestReadAccessLogCarriesTheRequestID(t *testing.T) {
+	t.Parallel()
+	var out lockedBuffer
+	h := newHarness(t, func(d *api.Deps) { d.Logger = slog.New(slog.NewJSONHandler(&out, nil)) })
+	h.runProjector()
+	consumerID, restaurantID := h.newConsumer(), h.newRestaurant()
+	id := h.placeOrder(consumerID, restaurantID)
+	h.waitOrderView(id, 1)
+	rec := h.serve(request{Method: http.MethodGet, Path: "/v1/orders/" + id.String(), Token: h.asConsumer(consumerID),
+		Header: map[string]string{"X-Request-Id": "req-7"}})
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+
+	out.mu.Lock()
+	defer out.mu.Unlock()
+	var lines []string
+	for s := bufio.NewScanner(&out.buf); s.Scan(); {
+		if strings.Contains(s.Text(), `"route":"/v1/orders/:id"`) {
+			lines = append(lines, s.Text())
+		}
+	}
+	require.Len(t, lines, 1)
+	require.Equal(t, 1, strings.Count(lines[0], `"request_id"`), lines[0])
+	var line map[string]any
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &line))
+	require.Equal(t, "request", line["msg"])
+	require.Equal(t, "req-7", line["request_id"])
+	require.Equal(t, consumerPrincipal(consumerID).String(), line["principal"])
+	require.EqualValues(t, http.StatusOK, line["status"])
+	require.Equal(t, "GET", line["method"])
+	require.Equal(t, "/v1/orders/"+id.String(), line["path"])
 }

@@ -32,26 +32,47 @@ func requestContext(base *slog.Logger) gin.HandlerFunc {
 			id = uuid.NewString()
 		}
 		c.Header(requestIDHeader, id)
-		log := base.With("request_id", id)
-		c.Set(loggerKey, log)
+		rl := &requestLog{base: base, id: id}
+		c.Set(loggerKey, rl)
 		start := time.Now()
 		c.Next()
-		// The handler's logger may carry the order and workflow it acted on (correlate).
-		logger(c).Info("request", "method", c.Request.Method, "route", route(c), "path", c.Request.URL.Path,
-			"status", c.Writer.Status(), "duration_ms", time.Since(start).Milliseconds(),
-			"principal", principalName(c))
+		attrs := [...]slog.Attr{slog.String("method", c.Request.Method), slog.String("route", route(c)),
+			slog.String("path", c.Request.URL.Path), slog.Int("status", c.Writer.Status()),
+			slog.Int64("duration_ms", time.Since(start).Milliseconds()), slog.String("principal", principalName(c))}
+		if rl.log != nil {
+			// The handler's logger may carry the order and workflow it acted on (correlate).
+			rl.log.LogAttrs(c, slog.LevelInfo, "request", attrs[:]...)
+			return
+		}
+		// The same line as from logger(c), without deriving a logger for one line.
+		base.LogAttrs(c, slog.LevelInfo, "request", append([]slog.Attr{slog.String("request_id", id)}, attrs[:]...)...)
 	}
+}
+
+// requestLog is a request's logger, derived from the process's (with the request id)
+// only when a handler asks for it: most requests log nothing but their access line.
+type requestLog struct {
+	base *slog.Logger
+	id   string
+	log  *slog.Logger // base with the request id and what correlate added; nil until asked for
 }
 
 // correlate adds the order (and its workflow) a request acts on to the request's
 // logger, so that its log lines can be joined with the workflow's and activities'.
 func correlate(c *gin.Context, orderID uuid.UUID) {
-	c.Set(loggerKey, logger(c).With("order_id", orderID, "workflow_id", workflows.OrderWorkflowID(orderID)))
+	log := logger(c).With("order_id", orderID, "workflow_id", workflows.OrderWorkflowID(orderID))
+	if rl, ok := c.Get(loggerKey); ok {
+		rl.(*requestLog).log = log
+	}
 }
 
 func logger(c *gin.Context) *slog.Logger {
 	if l, ok := c.Get(loggerKey); ok {
-		return l.(*slog.Logger)
+		rl := l.(*requestLog)
+		if rl.log == nil {
+			rl.log = rl.base.With("request_id", rl.id)
+		}
+		return rl.log
 	}
 	return slog.Default()
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"sync"
 	"time"
 
@@ -44,6 +45,10 @@ type Deps struct {
 	// Idempotency sets how long Idempotency-Key keys are kept and leased; the zero
 	// value is the defaults.
 	Idempotency IdempotencyOptions
+	// Pprof serves Go's profiles (net/http/pprof) at /debug/pprof/ on the admin
+	// handler, for profiling a running API; never on the API's own handler. Off by
+	// default: a profile shows the program's internals and costs CPU while it runs.
+	Pprof bool
 }
 
 // NewHandler builds the HTTP handler with every route of the API: /v1, /healthz (for
@@ -70,7 +75,7 @@ func NewHandler(d Deps) http.Handler {
 
 	// The rate limit comes after authentication (it is per principal) and before
 	// idempotency (a refused request must not take up its key).
-	v1 := r.Group("/v1", authenticate(d.Tokens), rateLimit(limits, metrics), idempotency(d.Pool, d.Idempotency))
+	v1 := r.Group("/v1", authenticate(newVerifiedTokens(d.Tokens, verifiedTokensCached, time.Now)), rateLimit(limits, metrics), idempotency(d.Pool, d.Idempotency))
 	consumers{d.Consumers, d.Queries}.routes(v1)
 	restaurants{d.Restaurants, d.Queries}.routes(v1)
 	orders{commands: d.Orders, queries: d.Queries, waiters: newWaiters(limits, metrics), maxWait: limits.MaxVersionWait}.routes(v1)
@@ -80,8 +85,8 @@ func NewHandler(d Deps) http.Handler {
 
 // NewAdminHandler serves what operators and their tools need, on a listener apart
 // from the API's (orderflow api --admin-addr, by default on 127.0.0.1 only):
-// /metrics (d.Registry), /readyz (d.Ready), /projections (d.Projections) and /healthz.
-// None of it authenticates.
+// /metrics (d.Registry), /readyz (d.Ready), /projections (d.Projections), /healthz and,
+// when d.Pprof, /debug/pprof/. None of it authenticates.
 func NewAdminHandler(d Deps) http.Handler {
 	r := newEngine()
 	if d.Logger == nil {
@@ -98,7 +103,23 @@ func NewAdminHandler(d Deps) http.Handler {
 	if d.Projections != nil {
 		r.GET("/projections", projectionStatus(d.Projections))
 	}
+	if d.Pprof {
+		servePprof(r)
+	}
 	return r
+}
+
+// servePprof routes net/http/pprof's handlers: the index and the named profiles under
+// /debug/pprof/, and the ones with handlers of their own (CPU profile, trace, ...).
+func servePprof(r *gin.Engine) {
+	r.GET("/debug/pprof/", gin.WrapF(pprof.Index))
+	r.GET("/debug/pprof/cmdline", gin.WrapF(pprof.Cmdline))
+	r.GET("/debug/pprof/profile", gin.WrapF(pprof.Profile))
+	r.GET("/debug/pprof/symbol", gin.WrapF(pprof.Symbol))
+	r.POST("/debug/pprof/symbol", gin.WrapF(pprof.Symbol))
+	r.GET("/debug/pprof/trace", gin.WrapF(pprof.Trace))
+	// pprof.Index serves the named profiles (heap, goroutine, allocs, ...) by path.
+	r.GET("/debug/pprof/:profile", gin.WrapF(pprof.Index))
 }
 
 // projectionStatus shows how each read model is doing: lag, and where and why one is

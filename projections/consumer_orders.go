@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/orderflow/orderflow/domain/order"
 )
@@ -41,12 +40,11 @@ func (q Queries) ConsumerOrders(ctx context.Context, consumerID uuid.UUID, statu
 	if err != nil {
 		return nil, "", fmt.Errorf("projections: consumer %s orders: %w", consumerID, err)
 	}
-	orders, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (OrderView, error) { return scanOrder(row) })
+	orders, more, err := collectPage(rows, limit, scanOrder)
 	if err != nil {
 		return nil, "", fmt.Errorf("projections: consumer %s orders: %w", consumerID, err)
 	}
-	if len(orders) > limit {
-		orders = orders[:limit]
+	if more {
 		last := orders[limit-1]
 		nextCursor = keysetCursor{createdAt: last.CreatedAt, id: last.ID}.String()
 	}

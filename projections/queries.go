@@ -59,3 +59,27 @@ func (q Queries) GetTicket(ctx context.Context, id uuid.UUID) (TicketView, error
 	}
 	return v, nil
 }
+
+// collectPage scans up to limit rows of a page query that asked for limit+1, and
+// reports whether there was one more (a next page) without decoding it: the extra row
+// only says that the page is not the last.
+func collectPage[T any](rows pgx.Rows, limit int, scan func(pgx.Row) (T, error)) (page []T, more bool, err error) {
+	defer rows.Close()
+	page = make([]T, 0, limit)
+	for rows.Next() {
+		if len(page) == limit {
+			more = true
+			break
+		}
+		v, err := scan(rows)
+		if err != nil {
+			return nil, false, err
+		}
+		page = append(page, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	return page, more, nil
+}

@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/orderflow/orderflow/domain/kitchen"
 )
@@ -98,12 +97,11 @@ func (q Queries) RestaurantTickets(ctx context.Context, restaurantID uuid.UUID, 
 	if err != nil {
 		return nil, "", fmt.Errorf("projections: restaurant %s tickets: %w", restaurantID, err)
 	}
-	tickets, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (TicketView, error) { return scanTicket(row) })
+	tickets, more, err := collectPage(rows, limit, scanTicket)
 	if err != nil {
 		return nil, "", fmt.Errorf("projections: restaurant %s tickets: %w", restaurantID, err)
 	}
-	if len(tickets) > limit {
-		tickets = tickets[:limit]
+	if more {
 		last := tickets[limit-1]
 		part := ticketQueuePart
 		if ticketFinished(last.Status) {

@@ -56,12 +56,11 @@ func (q Queries) OpenRestaurants(ctx context.Context, cursor string, limit int) 
 	if err != nil {
 		return nil, "", fmt.Errorf("projections: open restaurants: %w", err)
 	}
-	restaurants, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (RestaurantView, error) { return scanRestaurant(row) })
+	restaurants, more, err := collectPage(rows, limit, scanRestaurant)
 	if err != nil {
 		return nil, "", fmt.Errorf("projections: open restaurants: %w", err)
 	}
-	if len(restaurants) > limit {
-		restaurants = restaurants[:limit]
+	if more {
 		last := restaurants[limit-1]
 		nextCursor = keysetCursor{createdAt: last.CreatedAt, id: last.ID}.String()
 	}

@@ -43,6 +43,7 @@ func apiCommand(cfg *Config) *cobra.Command {
 			}
 			p.Limits = limits
 			p.Idempotency = idempotency
+			p.AdminPprof = cfg.AdminPprof
 			handler := p.Telemetry.HTTP(p.APIHandler(p.Telemetry.Registry), "orderflow-api")
 			return serveAPI(cmd.Context(), cfg.APIAddr, handler, cfg.AdminAddr, p.AdminHandler(p.Telemetry.Registry), p.Logger)
 		},
@@ -50,6 +51,8 @@ func apiCommand(cfg *Config) *cobra.Command {
 	cmd.Flags().StringVar(&cfg.APIAddr, "addr", cfg.APIAddr, "address to listen on (API_ADDR)")
 	cmd.Flags().StringVar(&cfg.AdminAddr, "admin-addr", cfg.AdminAddr,
 		"serve /metrics, /readyz and /healthz here, unauthenticated; keep it private; off when empty (ADMIN_ADDR)")
+	cmd.Flags().BoolVar(&cfg.AdminPprof, "admin-pprof", cfg.AdminPprof,
+		"serve Go's profiles at /debug/pprof/ on the admin listener, for profiling (ADMIN_PPROF)")
 	cmd.Flags().Float64Var(&cfg.RateLimit, "rate-limit", cfg.RateLimit,
 		"requests a second one principal may make on average; 0 turns the limit off (RATE_LIMIT)")
 	cmd.Flags().IntVar(&cfg.RateBurst, "rate-burst", cfg.RateBurst, "requests one principal may make at once (RATE_BURST)")

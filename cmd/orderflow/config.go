@@ -2,12 +2,15 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"github.com/orderflow/orderflow/internal/telemetry"
 )
 
 // Config is everything the processes read from the environment. Defaults suit a
@@ -26,6 +29,9 @@ type Config struct {
 	// from the API and unauthenticated: loopback by default, so only this host (in a
 	// container, only the container) reaches it. Empty turns it off.
 	AdminAddr string `env:"ADMIN_ADDR" envDefault:"127.0.0.1:9090"`
+	// AdminPprof serves Go's profiles at /debug/pprof/ on AdminAddr (never on APIAddr);
+	// off by default.
+	AdminPprof bool `env:"ADMIN_PPROF"`
 	// MetricsAddr is where workers and the projector serve /metrics, and the relay and
 	// the notifier /metrics, /readyz and /healthz (the API serves its own on
 	// AdminAddr); empty turns it off.
@@ -68,8 +74,30 @@ func loadConfig() (Config, error) {
 	return cfg, nil
 }
 
-// logger is the process's structured logger, also handed to Temporal's SDK.
+// logger is the process's structured logger, also handed to Temporal's SDK, writing
+// each line to stderr as it comes.
 func (c Config) logger() (*slog.Logger, error) {
+	h, err := c.logHandler(os.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	return slog.New(h), nil
+}
+
+// bufferedLogger is logger with its writes gathered (telemetry.LogBuffer): for the
+// long-running processes, the API above all, which logs a line per request. Warnings
+// and errors are written at once; Close the buffer before the process exits.
+func (c Config) bufferedLogger() (*slog.Logger, *telemetry.LogBuffer, error) {
+	buf := telemetry.NewLogBuffer(os.Stderr, telemetry.LogFlushInterval)
+	h, err := c.logHandler(buf)
+	if err != nil {
+		_ = buf.Close()
+		return nil, nil, err
+	}
+	return slog.New(telemetry.FlushingHandler(h, buf, slog.LevelWarn)), buf, nil
+}
+
+func (c Config) logHandler(w io.Writer) (slog.Handler, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		return nil, fmt.Errorf("log level %q: %w", c.LogLevel, err)
@@ -77,9 +105,9 @@ func (c Config) logger() (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: level}
 	switch strings.ToLower(c.LogFormat) {
 	case "json":
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+		return slog.NewJSONHandler(w, opts), nil
 	case "text", "":
-		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+		return slog.NewTextHandler(w, opts), nil
 	}
 	return nil, fmt.Errorf("log format %q: want text or json", c.LogFormat)
 }

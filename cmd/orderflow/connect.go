@@ -103,11 +103,12 @@ func (p *process) Close() {
 // connect sets up the process named name: telemetry, the database (migrated) and, when
 // withTemporal, the Temporal client.
 func connect(ctx context.Context, cfg *Config, name string, withTemporal bool) (*process, error) {
-	log, err := cfg.logger()
+	log, logs, err := cfg.bufferedLogger()
 	if err != nil {
 		return nil, err
 	}
-	p := &process{}
+	// The log buffer is released last, so that what the other releases log is written.
+	p := &process{release: []func(){func() { _ = logs.Close() }}}
 	ok := false
 	defer func() {
 		if !ok {

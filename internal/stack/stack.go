@@ -38,6 +38,8 @@ type Services struct {
 	// Idempotency sets how long the API keeps and leases Idempotency-Key keys (the
 	// zero value is the defaults).
 	Idempotency api.IdempotencyOptions
+	// AdminPprof serves Go's profiles on the API's admin listener (api.Deps.Pprof).
+	AdminPprof bool
 }
 
 // New builds the services over a migrated pool. channel is the event store's
@@ -89,6 +91,7 @@ func (s *Services) apiDeps(reg *prometheus.Registry) api.Deps {
 		Registry:    reg,
 		Limits:      s.Limits,
 		Idempotency: s.Idempotency,
+		Pprof:       s.AdminPprof,
 		Projections: func(ctx context.Context) ([]projections.Status, error) {
 			return projections.Statuses(ctx, s.Store.Events)
 		},

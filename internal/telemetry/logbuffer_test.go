@@ -1,0 +1,78 @@
+package telemetry_test
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/orderflow/orderflow/internal/telemetry"
+)
+
+// output is what a LogBuffer wrote, safe to read while it writes.
+type output struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.Write(p)
+}
+
+func (o *output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
+}
+
+func bufferedLogger(out *output, interval time.Duration) (*slog.Logger, *telemetry.LogBuffer) {
+	b := telemetry.NewLogBuffer(out, interval)
+	return slog.New(telemetry.FlushingHandler(slog.NewJSONHandler(b, nil), b, slog.LevelWarn)), b
+}
+
+// An info line waits in the buffer; a warning or an error is written at once and takes
+// what waited before it along, in order; Close writes the rest.
+func TestLogBufferHoldsInfoAndWritesWarningsAtOnce(t *testing.T) {
+	out := &output{}
+	log, b := bufferedLogger(out, time.Hour) // no periodic flush within the test
+	log.Info("request", "n", 1)
+	require.Empty(t, out.String(), "an info line is buffered")
+	log.With("request_id", "r-1").Warn("slow")
+	require.Equal(t, []string{"request", "slow"}, messages(t, out.String()), "a warning is written at once, after what came before")
+	log.Error("failed")
+	require.Equal(t, []string{"request", "slow", "failed"}, messages(t, out.String()))
+	log.Info("last")
+	require.NoError(t, b.Close())
+	require.Equal(t, []string{"request", "slow", "failed", "last"}, messages(t, out.String()), "Close writes what is left")
+	log.Info("after close")
+	require.Equal(t, []string{"request", "slow", "failed", "last", "after close"}, messages(t, out.String()),
+		"after Close every line is written at once")
+}
+
+// Buffered lines are written within the flush interval without anything else happening.
+func TestLogBufferFlushesPeriodically(t *testing.T) {
+	out := &output{}
+	log, b := bufferedLogger(out, 10*time.Millisecond)
+	t.Cleanup(func() { _ = b.Close() })
+	log.Info("request")
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), `"msg":"request"`) },
+		10*time.Second, 5*time.Millisecond, "the info line was never written")
+}
+
+func messages(t *testing.T, s string) []string {
+	t.Helper()
+	var msgs []string
+	for line := range strings.Lines(s) {
+		_, rest, ok := strings.Cut(line, `"msg":"`)
+		require.True(t, ok, "line %q", line)
+		msg, _, _ := strings.Cut(rest, `"`)
+		msgs = append(msgs, msg)
+	}
+	return msgs
+}
