@@ -307,10 +307,21 @@ func refusal(err error) error {
 	return &domain.Error{Code: code, Message: app.Message(), Fields: fields}
 }
 
+// RecordedEvent is an event of an order's audit trail, as the store recorded it.
+type RecordedEvent = eventstore.RecordedEvent
+
+// ErrConcurrentChange is a command that lost a race: the stream it decided on changed
+// before it appended. Retrying the request decides again on the new state.
+var ErrConcurrentChange = eventstore.ErrWrongExpectedVersion
+
+// OrderWorkflowID is the id of the order's saga workflow in Temporal, where a client
+// may look the order up.
+func OrderWorkflowID(orderID uuid.UUID) string { return workflows.OrderWorkflowID(orderID) }
+
 // AuditTrail returns every event of the order's saga, across the order's stream, its
 // ticket's, and the consumer's (verification) and account's (card transactions), in
 // global order: the events recorded with the order as their correlation id.
-func (h Orders) AuditTrail(ctx context.Context, id uuid.UUID) ([]eventstore.RecordedEvent, error) {
+func (h Orders) AuditTrail(ctx context.Context, id uuid.UUID) ([]RecordedEvent, error) {
 	s, _, err := h.Get(ctx, id)
 	if err != nil {
 		return nil, err
