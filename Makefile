@@ -38,6 +38,10 @@ lint: ## gofmt and go vet
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
+.PHONY: generate
+generate: ## regenerate the code generated from api/openapi.yaml (oapi-codegen: types and client)
+	$(GO) generate ./api/openapi/
+
 .PHONY: bench
 bench: ## run the benchmarks (figures go to docs/benchmarks.md)
 	scripts/require-postgres.sh

@@ -26,12 +26,12 @@ type ConsumerQueries interface {
 	GetConsumer(ctx context.Context, id uuid.UUID) (projections.ConsumerWithAccount, error)
 }
 
-type consumers struct {
+type consumerHandlers struct {
 	commands ConsumerCommands
 	queries  ConsumerQueries
 }
 
-func (h consumers) routes(v1 *gin.RouterGroup) {
+func (h consumerHandlers) routes(v1 *gin.RouterGroup) {
 	v1.POST("/consumers", requireAdmin, h.register)
 	v1.GET("/consumers/:id", h.get)
 	v1.POST("/consumers/:id/suspend", requireAdmin, h.suspend)
@@ -64,7 +64,7 @@ func toConsumer(s consumer.State) consumerResponse {
 	return consumerResponse{ID: s.ID, Name: s.Name, Email: s.Email, Status: string(s.Status), SuspendedReason: s.SuspendedReason}
 }
 
-func (h consumers) register(c *gin.Context) {
+func (h consumerHandlers) register(c *gin.Context) {
 	var req registerConsumerRequest
 	if err := decodeJSON(c, &req); err != nil {
 		abort(c, err)
@@ -91,7 +91,7 @@ func (h consumers) register(c *gin.Context) {
 // get serves a consumer with their account (read models). The consumer themself or an
 // admin; anyone else is told the consumer does not exist, in the same words as for an
 // id that does not (app.ConsumerNotFound), before anything is read.
-func (h consumers) get(c *gin.Context) {
+func (h consumerHandlers) get(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err != nil {
 		abort(c, err)
@@ -113,7 +113,7 @@ type suspendRequest struct {
 	Reason string `json:"reason"`
 }
 
-func (h consumers) suspend(c *gin.Context) {
+func (h consumerHandlers) suspend(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err != nil {
 		abort(c, err)
@@ -129,7 +129,7 @@ func (h consumers) suspend(c *gin.Context) {
 	respond(c, http.StatusOK, toConsumer)(h.commands.Suspend(c, principal(c).String(), id, req.Reason))
 }
 
-func (h consumers) reactivate(c *gin.Context) {
+func (h consumerHandlers) reactivate(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err != nil {
 		abort(c, err)

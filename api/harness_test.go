@@ -59,6 +59,8 @@ type harness struct {
 	handler  http.Handler
 	// adminHandler serves /metrics and /readyz (api.NewAdminHandler).
 	adminHandler http.Handler
+	// contract checks every request served and its response against api/openapi.yaml.
+	contract *contract
 }
 
 // harnessOption adjusts the dependencies before the handler is built.
@@ -77,6 +79,7 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 		tokens:   api.Tokens{Secret: []byte("test-secret-test-secret-test-secret!"), Issuer: "orderflow-test"},
 		queries:  projections.Queries{Pool: schema.Pool},
 		registry: prometheus.NewRegistry(),
+		contract: apiContract(t),
 	}
 	deps := api.Deps{
 		Consumers:   app.Consumers{Store: h.store},
@@ -193,18 +196,24 @@ type request struct {
 	Ctx                 context.Context
 }
 
+// serve sends r to the handler, and checks r and the response against
+// api/openapi.yaml (checkExchange).
 func (h *harness) serve(r request) *httptest.ResponseRecorder {
 	h.t.Helper()
-	var body io.Reader
+	var raw []byte
 	switch b := r.Body.(type) {
 	case nil:
 	case string:
-		body = strings.NewReader(b)
+		raw = []byte(b)
 	case []byte:
-		body = bytes.NewReader(b)
+		raw = b
 	default:
-		raw, err := json.Marshal(b)
+		var err error
+		raw, err = json.Marshal(b)
 		require.NoError(h.t, err)
+	}
+	var body io.Reader
+	if r.Body != nil {
 		body = bytes.NewReader(raw)
 	}
 	req := httptest.NewRequest(r.Method, r.Path, body)
@@ -222,6 +231,7 @@ func (h *harness) serve(r request) *httptest.ResponseRecorder {
 	}
 	rec := httptest.NewRecorder()
 	h.handler.ServeHTTP(rec, req)
+	h.contract.checkExchange(h.t, req, raw, rec)
 	return rec
 }
 

@@ -15,8 +15,6 @@ import (
 	"github.com/orderflow/orderflow/domain/kitchen"
 	"github.com/orderflow/orderflow/domain/order"
 	"github.com/orderflow/orderflow/domain/restaurant"
-	"github.com/orderflow/orderflow/eventstore"
-	"github.com/orderflow/orderflow/workflows"
 )
 
 // OrderCommands places orders and steers their sagas.
@@ -28,17 +26,17 @@ type OrderCommands interface {
 	Get(ctx context.Context, id uuid.UUID) (order.State, int64, error)
 	// Owner says whose order id is, also before its saga has written it.
 	Owner(ctx context.Context, id uuid.UUID) (app.Owner, error)
-	AuditTrail(ctx context.Context, id uuid.UUID) ([]eventstore.RecordedEvent, error)
+	AuditTrail(ctx context.Context, id uuid.UUID) ([]app.RecordedEvent, error)
 }
 
-type orders struct {
+type orderHandlers struct {
 	commands OrderCommands
 	queries  OrderQueries
 	waiters  *waiters      // the ?min_version= reads waiting
 	maxWait  time.Duration // how long one of them may wait
 }
 
-func (h orders) routes(v1 *gin.RouterGroup) {
+func (h orderHandlers) routes(v1 *gin.RouterGroup) {
 	v1.POST("/orders", h.place)
 	v1.GET("/orders/:id", h.get)
 	v1.GET("/orders/:id/events", h.events)
@@ -74,7 +72,7 @@ type placedResponse struct {
 	Currency   string       `json:"currency"`
 }
 
-func (h orders) place(c *gin.Context) {
+func (h orderHandlers) place(c *gin.Context) {
 	var req placeOrderRequest
 	if err := decodeJSON(c, &req); err != nil {
 		abort(c, err)
@@ -115,7 +113,7 @@ func (h orders) place(c *gin.Context) {
 // owned loads the order named by the path and checks that the principal may see it:
 // its consumer, its restaurant, or an admin. Anyone else is told it does not exist,
 // in the same words as for a missing order (app.OrderNotFound).
-func (h orders) owned(c *gin.Context) (order.State, bool) {
+func (h orderHandlers) owned(c *gin.Context) (order.State, bool) {
 	id, err := pathID(c, "id")
 	if err != nil {
 		abort(c, err)
@@ -145,7 +143,7 @@ type cancelRequest struct {
 	Reason string `json:"reason"`
 }
 
-func (h orders) cancel(c *gin.Context) {
+func (h orderHandlers) cancel(c *gin.Context) {
 	var req cancelRequest
 	if c.Request.ContentLength != 0 {
 		if err := decodeJSON(c, &req); err != nil {
@@ -162,7 +160,7 @@ type reviseRequest struct {
 	Items []orderItemRequest `json:"items"`
 }
 
-func (h orders) revise(c *gin.Context) {
+func (h orderHandlers) revise(c *gin.Context) {
 	var req reviseRequest
 	if err := decodeJSON(c, &req); err != nil {
 		abort(c, err)
@@ -179,7 +177,7 @@ func (h orders) revise(c *gin.Context) {
 
 // change hands a consumer's change of their order (cancel, revise) to its workflow and
 // answers 202 once the workflow has taken it.
-func (h orders) change(c *gin.Context, request string, send func(actor string, id uuid.UUID) error) {
+func (h orderHandlers) change(c *gin.Context, request string, send func(actor string, id uuid.UUID) error) {
 	s, ok := h.owned(c)
 	if !ok {
 		return
@@ -192,14 +190,14 @@ func (h orders) change(c *gin.Context, request string, send func(actor string, i
 		abort(c, err)
 		return
 	}
-	c.JSON(http.StatusAccepted, changeAccepted{ID: s.ID, WorkflowID: workflows.OrderWorkflowID(s.ID), Request: request})
+	c.JSON(http.StatusAccepted, changeAccepted{ID: s.ID, WorkflowID: app.OrderWorkflowID(s.ID), Request: request})
 }
 
 // delivered hands the courier's report that the consumer has the food to the order's
 // workflow and answers 202 once the workflow has taken it. Only a courier (or an
 // admin) reports a delivery, of any order: couriers are not assigned to orders here.
 // No body is read.
-func (h orders) delivered(c *gin.Context) {
+func (h orderHandlers) delivered(c *gin.Context) {
 	p := principal(c)
 	if p.Role != RoleCourier && p.Role != RoleAdmin {
 		abort(c, errForbidden("only a courier reports a delivery"))
@@ -215,7 +213,7 @@ func (h orders) delivered(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	c.JSON(http.StatusAccepted, changeAccepted{ID: id, WorkflowID: workflows.OrderWorkflowID(id), Request: "deliver"})
+	c.JSON(http.StatusAccepted, changeAccepted{ID: id, WorkflowID: app.OrderWorkflowID(id), Request: "deliver"})
 }
 
 type eventResponse struct {
@@ -238,7 +236,7 @@ type eventMetadata struct {
 	RunID         string    `json:"run_id"`
 }
 
-func (h orders) events(c *gin.Context) {
+func (h orderHandlers) events(c *gin.Context) {
 	s, ok := h.owned(c)
 	if !ok {
 		return
@@ -251,7 +249,7 @@ func (h orders) events(c *gin.Context) {
 	// A restaurant sees the order and its ticket, not the consumer's account or
 	// verification.
 	if principal(c).Role == RoleRestaurant {
-		trail = slices.DeleteFunc(trail, func(e eventstore.RecordedEvent) bool {
+		trail = slices.DeleteFunc(trail, func(e app.RecordedEvent) bool {
 			return e.Category != order.Category && e.Category != kitchen.Category
 		})
 	}

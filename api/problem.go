@@ -7,8 +7,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/domain"
-	"github.com/orderflow/orderflow/eventstore"
 )
 
 // Problem is an RFC 9457 problem details document, the body of every error response.
@@ -93,7 +93,7 @@ func problemFor(err error) Problem {
 		return Problem{Type: problemBase + slug(de.Code), Title: title(de.Code), Status: status,
 			Detail: de.Message, Code: string(de.Code), Errors: de.Fields}
 	}
-	if errors.Is(err, eventstore.ErrWrongExpectedVersion) {
+	if errors.Is(err, app.ErrConcurrentChange) {
 		return Problem{Type: problemBase + "concurrency-conflict", Title: "Concurrent modification",
 			Status: http.StatusConflict, Detail: "the resource changed while the request was handled; retry it"}
 	}

@@ -53,7 +53,7 @@ type OrderQueries interface {
 // (the order not projected yet, or the view locked the whole time), 503
 // version-not-reached with Retry-After: the order exists (its owner was found), so it
 // is not a 404.
-func (h orders) get(c *gin.Context) {
+func (h orderHandlers) get(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err != nil {
 		abort(c, err)
@@ -138,7 +138,7 @@ type historyResponse struct {
 }
 
 // history serves a consumer's orders, newest first: ?status=, ?cursor=, ?limit=.
-func (h orders) history(c *gin.Context) {
+func (h orderHandlers) history(c *gin.Context) {
 	id, limit, ok := listing(c, "consumer", Principal.IsConsumer)
 	if !ok {
 		return
@@ -165,7 +165,7 @@ type ticketsResponse struct {
 
 // queue serves a restaurant's tickets, the queue then the history: ?status=,
 // ?cursor=, ?limit=.
-func (h tickets) queue(c *gin.Context) {
+func (h ticketHandlers) queue(c *gin.Context) {
 	id, limit, ok := listing(c, "restaurant", Principal.IsRestaurant)
 	if !ok {
 		return

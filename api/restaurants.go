@@ -29,12 +29,12 @@ type RestaurantQueries interface {
 	OpenRestaurants(ctx context.Context, cursor string, limit int) ([]projections.RestaurantView, string, error)
 }
 
-type restaurants struct {
+type restaurantHandlers struct {
 	commands RestaurantCommands
 	queries  RestaurantQueries
 }
 
-func (h restaurants) routes(v1 *gin.RouterGroup) {
+func (h restaurantHandlers) routes(v1 *gin.RouterGroup) {
 	v1.POST("/restaurants", requireAdmin, h.create)
 	v1.GET("/restaurants", h.list)
 	v1.GET("/restaurants/:id", h.get)
@@ -86,7 +86,7 @@ func toRestaurant(s restaurant.State) restaurantResponse {
 // defaultCurrency prices a menu whose request names no currency.
 const defaultCurrency = "EUR"
 
-func (h restaurants) create(c *gin.Context) {
+func (h restaurantHandlers) create(c *gin.Context) {
 	var req createRestaurantRequest
 	if err := decodeJSON(c, &req); err != nil {
 		abort(c, err)
@@ -115,7 +115,7 @@ type reviseMenuRequest struct {
 // reviseMenu replaces the restaurant's menu (PUT: the whole menu, and the same menu
 // again changes nothing), priced in the restaurant's currency. The restaurant itself
 // or an admin; anyone else is told it does not exist, before the body is looked at.
-func (h restaurants) reviseMenu(c *gin.Context) {
+func (h restaurantHandlers) reviseMenu(c *gin.Context) {
 	id, err := h.own(c)
 	if err != nil {
 		abort(c, err)
@@ -135,7 +135,7 @@ func (h restaurants) reviseMenu(c *gin.Context) {
 
 // get serves a restaurant's read model, open or closed, with its current menu: a
 // catalog every principal may read.
-func (h restaurants) get(c *gin.Context) {
+func (h restaurantHandlers) get(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err != nil {
 		abort(c, err)
@@ -155,7 +155,7 @@ type restaurantListResponse struct {
 }
 
 // list serves the open restaurants, oldest first: ?cursor=, ?limit=.
-func (h restaurants) list(c *gin.Context) {
+func (h restaurantHandlers) list(c *gin.Context) {
 	var v domain.Validator
 	limit := queryInt(&v, c, "limit", projections.DefaultPageSize, 1, projections.MaxPageSize)
 	if err := v.Err(); err != nil {
@@ -177,15 +177,15 @@ func (h restaurants) list(c *gin.Context) {
 	c.JSON(http.StatusOK, resp)
 }
 
-func (h restaurants) open(c *gin.Context) {
+func (h restaurantHandlers) open(c *gin.Context) {
 	h.setStatus(c, h.commands.Open)
 }
 
-func (h restaurants) close(c *gin.Context) {
+func (h restaurantHandlers) close(c *gin.Context) {
 	h.setStatus(c, h.commands.Close)
 }
 
-func (h restaurants) setStatus(c *gin.Context, command func(context.Context, string, uuid.UUID) (restaurant.State, error)) {
+func (h restaurantHandlers) setStatus(c *gin.Context, command func(context.Context, string, uuid.UUID) (restaurant.State, error)) {
 	id, err := h.own(c)
 	if err != nil {
 		abort(c, err)
@@ -196,7 +196,7 @@ func (h restaurants) setStatus(c *gin.Context, command func(context.Context, str
 
 // own resolves :id to a restaurant the principal may act for; another restaurant's id
 // is reported as not found, so ids of others cannot be probed.
-func (h restaurants) own(c *gin.Context) (uuid.UUID, error) {
+func (h restaurantHandlers) own(c *gin.Context) (uuid.UUID, error) {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return uuid.Nil, err

@@ -76,10 +76,10 @@ func NewHandler(d Deps) http.Handler {
 	// The rate limit comes after authentication (it is per principal) and before
 	// idempotency (a refused request must not take up its key).
 	v1 := r.Group("/v1", authenticate(newVerifiedTokens(d.Tokens, verifiedTokensCached, time.Now)), rateLimit(limits, metrics), idempotency(d.Pool, d.Idempotency))
-	consumers{d.Consumers, d.Queries}.routes(v1)
-	restaurants{d.Restaurants, d.Queries}.routes(v1)
-	orders{commands: d.Orders, queries: d.Queries, waiters: newWaiters(limits, metrics), maxWait: limits.MaxVersionWait}.routes(v1)
-	tickets{d.Tickets, d.Queries}.routes(v1)
+	consumerHandlers{d.Consumers, d.Queries}.routes(v1)
+	restaurantHandlers{d.Restaurants, d.Queries}.routes(v1)
+	orderHandlers{commands: d.Orders, queries: d.Queries, waiters: newWaiters(limits, metrics), maxWait: limits.MaxVersionWait}.routes(v1)
+	ticketHandlers{d.Tickets, d.Queries}.routes(v1)
 	return r
 }
 

@@ -21,12 +21,12 @@ type TicketCommands interface {
 	PickUp(ctx context.Context, actor string, id uuid.UUID) (kitchen.State, error)
 }
 
-type tickets struct {
+type ticketHandlers struct {
 	commands TicketCommands
 	queries  OrderQueries
 }
 
-func (h tickets) routes(v1 *gin.RouterGroup) {
+func (h ticketHandlers) routes(v1 *gin.RouterGroup) {
 	v1.GET("/restaurants/:id/tickets", h.queue)
 	v1.POST("/tickets/:id/accept", h.accept)
 	v1.POST("/tickets/:id/reject", h.reject)
@@ -60,7 +60,7 @@ func toTicket(s kitchen.State) ticketResponse {
 // kitchenOf loads the ticket named by the path and checks that the principal is its
 // restaurant (or an admin); another restaurant is told it does not exist, in the
 // same words as for a ticket that does not.
-func (h tickets) kitchenOf(c *gin.Context) (kitchen.State, bool) {
+func (h ticketHandlers) kitchenOf(c *gin.Context) (kitchen.State, bool) {
 	id, err := pathID(c, "id")
 	if err != nil {
 		abort(c, err)
@@ -89,7 +89,7 @@ type answerAccepted struct {
 	Request string    `json:"request"`
 }
 
-func (h tickets) accept(c *gin.Context) {
+func (h ticketHandlers) accept(c *gin.Context) {
 	s, ok := h.kitchenOf(c)
 	if !ok {
 		return
@@ -105,7 +105,7 @@ type rejectTicketRequest struct {
 	Reason string `json:"reason"`
 }
 
-func (h tickets) reject(c *gin.Context) {
+func (h ticketHandlers) reject(c *gin.Context) {
 	var req rejectTicketRequest
 	if c.Request.ContentLength != 0 {
 		if err := decodeJSON(c, &req); err != nil {
@@ -124,7 +124,7 @@ func (h tickets) reject(c *gin.Context) {
 	c.JSON(http.StatusAccepted, answerAccepted{ID: s.ID, Request: "reject"})
 }
 
-func (h tickets) advance(action func(TicketCommands, context.Context, string, uuid.UUID) (kitchen.State, error)) gin.HandlerFunc {
+func (h ticketHandlers) advance(action func(TicketCommands, context.Context, string, uuid.UUID) (kitchen.State, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		s, ok := h.kitchenOf(c)
 		if !ok {

@@ -289,10 +289,21 @@ func (h OrderCommands) update(ctx context.Context, id uuid.UUID, name string, ar
 	return refusals.DomainError(err)
 }
 
+// RecordedEvent is an event of an order's audit trail, as the store recorded it.
+type RecordedEvent = eventstore.RecordedEvent
+
+// ErrConcurrentChange is a command that lost a race: the stream it decided on changed
+// before it appended. Retrying the request decides again on the new state.
+var ErrConcurrentChange = eventstore.ErrWrongExpectedVersion
+
+// OrderWorkflowID is the id of the order's saga workflow in Temporal, where a client
+// may look the order up.
+func OrderWorkflowID(orderID uuid.UUID) string { return workflows.OrderWorkflowID(orderID) }
+
 // AuditTrail returns every event of the order's saga, across the order's stream, its
 // ticket's, and the consumer's (verification) and account's (card transactions), in
 // global order: the events recorded with the order as their correlation id.
-func (h OrderCommands) AuditTrail(ctx context.Context, id uuid.UUID) ([]eventstore.RecordedEvent, error) {
+func (h OrderCommands) AuditTrail(ctx context.Context, id uuid.UUID) ([]RecordedEvent, error) {
 	s, _, err := h.Get(ctx, id)
 	if err != nil {
 		return nil, err
