@@ -174,7 +174,7 @@ func runLoad(ctx context.Context, url, mix string) (load.Report, error) {
 	out, err := stack.output(ctx, args...)
 	var r load.Report
 	if jerr := json.Unmarshal(out, &r); jerr != nil {
-		return r, fmt.Errorf("load printed no report (%v): %w", jerr, err)
+		return r, fmt.Errorf("load printed no report (%w): %w", jerr, err)
 	}
 	return r, err
 }

@@ -190,7 +190,7 @@ func (c *cluster) verify(ctx context.Context) (verification, []byte, error) {
 	out, err := c.output(ctx, "verify", "--json")
 	var v verification
 	if jerr := json.Unmarshal(out, &v); jerr != nil {
-		return v, out, fmt.Errorf("verify printed no report (%v): %w", jerr, err)
+		return v, out, fmt.Errorf("verify printed no report (%w): %w", jerr, err)
 	}
 	return v, out, err
 }
@@ -224,9 +224,10 @@ func waitHTTP(ctx context.Context, url string, timeout time.Duration) error {
 			if resp.StatusCode == http.StatusOK {
 				return nil
 			}
+			err = fmt.Errorf("status %s", resp.Status)
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s did not answer 200 within %s (last error %v)", url, timeout, err)
+			return fmt.Errorf("%s did not answer 200 within %s (last error %w)", url, timeout, err)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

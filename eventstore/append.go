@@ -146,7 +146,8 @@ func (b *batch) add(events []EventData) {
 	for _, e := range events {
 		md := e.Metadata
 		b.ids, b.types = append(b.ids, e.ID), append(b.types, e.Type)
-		b.versions, b.data = append(b.versions, int32(e.SchemaVersion)), append(b.data, e.Data)
+		b.versions = append(b.versions, int32(e.SchemaVersion)) //nolint:gosec // G115: validateEvent keeps it within 1..MaxInt32
+		b.data = append(b.data, e.Data)
 		b.principals, b.correlations = append(b.principals, md.User), append(b.correlations, md.CorrelationID)
 		b.causations, b.workflows, b.runs = append(b.causations, md.CausationID), append(b.workflows, md.WorkflowID), append(b.runs, md.RunID)
 	}

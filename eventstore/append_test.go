@@ -251,14 +251,16 @@ func TestAppendRefusesBadInputAndWritesNothing(t *testing.T) {
 		"nil id":                {"order-1", with(func(e *eventstore.EventData) { e.ID = uuid.Nil })},
 		"empty type":            {"order-1", with(func(e *eventstore.EventData) { e.Type = "" })},
 		"schema version 0":      {"order-1", with(func(e *eventstore.EventData) { e.SchemaVersion = 0 })},
-		"invalid json":          {"order-1", with(func(e *eventstore.EventData) { e.Data = json.RawMessage(`{"a":`) })},
-		"empty data":            {"order-1", with(func(e *eventstore.EventData) { e.Data = nil })},
-		"nul in metadata":       {"order-1", with(func(e *eventstore.EventData) { e.Metadata.User = "a\x00b" })},
-		"metadata not utf-8":    {"order-1", with(func(e *eventstore.EventData) { e.Metadata.CorrelationID = "\xff" })},
-		"event too large":       {"order-1", with(func(e *eventstore.EventData) { e.Data = bigData })},
-		"too many events":       {"order-1", tooMany},
-		"batch too large":       {"order-1", tooBig},
-		"id twice in batch":     {"order-1", []eventstore.EventData{dupID, dupID}},
+		// The column is a PostgreSQL int: 1<<32+1 would be stored as schema version 1.
+		"schema version past int": {"order-1", with(func(e *eventstore.EventData) { e.SchemaVersion = 1<<32 + 1 })},
+		"invalid json":            {"order-1", with(func(e *eventstore.EventData) { e.Data = json.RawMessage(`{"a":`) })},
+		"empty data":              {"order-1", with(func(e *eventstore.EventData) { e.Data = nil })},
+		"nul in metadata":         {"order-1", with(func(e *eventstore.EventData) { e.Metadata.User = "a\x00b" })},
+		"metadata not utf-8":      {"order-1", with(func(e *eventstore.EventData) { e.Metadata.CorrelationID = "\xff" })},
+		"event too large":         {"order-1", with(func(e *eventstore.EventData) { e.Data = bigData })},
+		"too many events":         {"order-1", tooMany},
+		"batch too large":         {"order-1", tooBig},
+		"id twice in batch":       {"order-1", []eventstore.EventData{dupID, dupID}},
 	}
 	for name, tc := range cases {
 		_, err := store.Append(ctx, tc.stream, eventstore.Any(), tc.events...)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"unicode/utf8"
 )
@@ -65,8 +66,9 @@ func validateEvent(e EventData) (int, error) {
 		return 0, errors.New("type is empty")
 	case len(e.Type) > MaxEventTypeLength || !utf8.ValidString(e.Type):
 		return 0, fmt.Errorf("type is longer than %d bytes or not UTF-8", MaxEventTypeLength)
-	case e.SchemaVersion < 1:
-		return 0, errors.New("schema version must be at least 1")
+	case e.SchemaVersion < 1 || e.SchemaVersion > math.MaxInt32:
+		// The column is a PostgreSQL int; a larger version would wrap when stored.
+		return 0, fmt.Errorf("schema version must be between 1 and %d", math.MaxInt32)
 	case len(e.Data) == 0 || !json.Valid(e.Data):
 		return 0, errors.New("data is not valid JSON")
 	}

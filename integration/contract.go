@@ -201,7 +201,7 @@ func Types() []string {
 func Decode(body []byte) (Envelope, error) {
 	var e Envelope
 	if err := json.Unmarshal(body, &e); err != nil {
-		return Envelope{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return Envelope{}, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	if e.ID == uuid.Nil || e.Type == "" || e.SchemaVersion < 1 || len(e.Data) == 0 {
 		return Envelope{}, fmt.Errorf("%w: missing id, type, schema_version or data", ErrMalformed)
@@ -221,7 +221,7 @@ func (e Envelope) Payload() (any, error) {
 	}
 	p := reflect.New(k.payload)
 	if err := json.Unmarshal(e.Data, p.Interface()); err != nil {
-		return nil, fmt.Errorf("%w: %s data: %v", ErrMalformed, e.Type, err)
+		return nil, fmt.Errorf("%w: %s data: %w", ErrMalformed, e.Type, err)
 	}
 	return p.Elem().Interface(), nil
 }
