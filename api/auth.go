@@ -20,6 +20,7 @@ import (
 // Role is what a principal may do.
 type Role string
 
+// The roles a token can carry; Principal says what each may do.
 const (
 	RoleAdmin      Role = "admin"
 	RoleConsumer   Role = "consumer"

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"slices"
 
 	"github.com/google/uuid"
@@ -100,7 +101,8 @@ func ConsumerNotFound(id uuid.UUID) error {
 func mergeValidation(errs ...error) error {
 	merged := &domain.ValidationError{}
 	for _, err := range errs {
-		if ve, ok := err.(*domain.ValidationError); ok {
+		var ve *domain.ValidationError
+		if errors.As(err, &ve) {
 			for _, f := range ve.Fields {
 				if !slices.ContainsFunc(merged.Fields, func(m domain.FieldError) bool { return m.Field == f.Field }) {
 					merged.Fields = append(merged.Fields, f)

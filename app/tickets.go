@@ -51,14 +51,15 @@ func (h Tickets) Reject(ctx context.Context, actor string, id uuid.UUID, reason 
 }
 
 func (h Tickets) answer(ctx context.Context, id uuid.UUID, d workflows.TicketDecision) error {
-	return OrderCommands{Store: h.Store, Workflows: h.Workflows}.update(ctx, id, workflows.UpdateDecideTicket, d)
+	return OrderCommands(h).update(ctx, id, workflows.UpdateDecideTicket, d)
 }
 
-// StartPreparing, MarkReady and PickUp move an accepted ticket through the kitchen.
+// StartPreparing records that the kitchen started cooking an accepted ticket.
 func (h Tickets) StartPreparing(ctx context.Context, actor string, id uuid.UUID) (kitchen.State, error) {
 	return h.advance(ctx, actor, id, kitchen.StartPreparing)
 }
 
+// MarkReady records that the food of a ticket being prepared waits for the courier.
 func (h Tickets) MarkReady(ctx context.Context, actor string, id uuid.UUID) (kitchen.State, error) {
 	return h.advance(ctx, actor, id, kitchen.MarkReady)
 }

@@ -626,7 +626,11 @@ func TestTemporalPersistence(t *testing.T) {
 	if err := yaml.Unmarshal(raw, &dc); err != nil {
 		t.Fatalf("%s: %v", host, err)
 	}
-	if v := dc["frontend.enableUpdateWorkflowExecution"]; len(v) == 0 || v[0].Value != true {
+	var enabled bool // a missing key, or a value that is not the YAML boolean true, is off
+	if v := dc["frontend.enableUpdateWorkflowExecution"]; len(v) > 0 {
+		enabled, _ = v[0].Value.(bool)
+	}
+	if !enabled {
 		t.Errorf("%s does not set frontend.enableUpdateWorkflowExecution to true", host)
 	}
 }

@@ -10,6 +10,7 @@ import (
 // rendered in the API's problem documents, so never rename one.
 type Code string
 
+// The codes of the business failures; each names the rule that refused.
 const (
 	CodeConsumerNotFound          Code = "CONSUMER_NOT_FOUND"
 	CodeConsumerSuspended         Code = "CONSUMER_SUSPENDED"

@@ -278,7 +278,12 @@ func (h *histories) record(t *testing.T, name string, in workflows.PlaceOrder) {
 	}
 	require.True(t, write(id, name+".json"))
 	for _, saga := range []string{"cancel", "revise"} {
-		for n := 1; write(fmt.Sprintf("%s-%s-%d", id, saga, n), fmt.Sprintf("%s.%s-%d.json", name, saga, n)); n++ {
+		// The order's n-th cancel or revise saga ran as workflow <id>-<saga>-<n>; record
+		// each until the first that does not exist.
+		for n := 1; ; n++ {
+			if !write(fmt.Sprintf("%s-%s-%d", id, saga, n), fmt.Sprintf("%s.%s-%d.json", name, saga, n)) {
+				break
+			}
 		}
 	}
 }

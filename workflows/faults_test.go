@@ -34,25 +34,25 @@ import (
 // moment of its choosing: after canceling the workflow, after the world moved on, or
 // not at all. The activity must be called: a test whose wrapped step never ran did not
 // force the interleaving it is about.
-func around[In any](s *stack, activity func(context.Context, In) error, real func(context.Context, In) error,
+func around[In any](s *stack, activity func(context.Context, In) error, impl func(context.Context, In) error,
 	wrap func(ctx context.Context, in In, run func() error) error) {
 	var calls atomic.Int64
 	s.t.Cleanup(func() {
 		require.Positivef(s.t, calls.Load(), "the wrapped step %s was never called", stepName(activity))
 	})
-	wrapActivity(s, activity, real, func(ctx context.Context, in In, run func() error) error {
+	wrapActivity(s, activity, impl, func(ctx context.Context, in In, run func() error) error {
 		calls.Add(1)
 		return wrap(ctx, in, run)
 	})
 }
 
 // wrapActivity is around without the check that the activity is called.
-func wrapActivity[In any](s *stack, activity func(context.Context, In) error, real func(context.Context, In) error,
+func wrapActivity[In any](s *stack, activity func(context.Context, In) error, impl func(context.Context, In) error,
 	wrap func(ctx context.Context, in In, run func() error) error) {
 	s.env.OnActivity(activity, mock.Anything, mock.Anything).Return(func(ctx context.Context, in In) error {
 		s.inFlight.Add(1)
 		defer s.inFlight.Done()
-		return wrap(ctx, in, func() error { return real(ctx, in) })
+		return wrap(ctx, in, func() error { return impl(ctx, in) })
 	}).Maybe()
 }
 
@@ -79,12 +79,6 @@ func (s *stack) requireInvariants() invariants.Order {
 
 func (s *stack) orderState() order.State {
 	st, _, err := aggregate.Load(context.Background(), s.store, order.StreamName(s.in.Order.OrderID), (*order.State).Apply)
-	require.NoError(s.t, err)
-	return st
-}
-
-func (s *stack) ticketState() kitchen.State {
-	st, _, err := aggregate.Load(context.Background(), s.store, kitchen.StreamName(s.in.Order.OrderID), (*kitchen.State).Apply)
 	require.NoError(s.t, err)
 	return st
 }

@@ -282,8 +282,8 @@ func interceptAll(s *stack, wrap func(ctx context.Context, step string, run func
 }
 
 func aroundAll[In any](s *stack, wrap func(ctx context.Context, step string, run func() error) error,
-	activity, real func(context.Context, In) error) {
-	wrapActivity(s, activity, real, func(ctx context.Context, in In, run func() error) error {
+	activity, impl func(context.Context, In) error) {
+	wrapActivity(s, activity, impl, func(ctx context.Context, in In, run func() error) error {
 		step := reflect.ValueOf(in).FieldByName("Meta").Interface().(activities.Meta).Step
 		return wrap(ctx, step, run)
 	})

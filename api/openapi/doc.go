@@ -1,3 +1,5 @@
+// Package openapi holds the Go types and the HTTP client of the API, generated from
+// api/openapi.yaml.
 package openapi
 
 // The code of this package is generated from api/openapi.yaml, the source: edit the

@@ -19,17 +19,22 @@ const (
 	TypeCardTransactionRevised    = "CardTransactionRevised"
 )
 
+// AccountOpened records that a consumer's account was opened with a credit limit and the
+// last four digits of its card; the account starts enabled.
 type AccountOpened struct {
 	ConsumerID  uuid.UUID   `json:"consumer_id"`
 	CreditLimit money.Money `json:"credit_limit"`
 	CardLast4   string      `json:"card_last4"`
 }
 
+// AccountDisabled records that the account stopped accepting new charges, and why; holds
+// already placed stay until reversed.
 type AccountDisabled struct {
 	ConsumerID uuid.UUID `json:"consumer_id"`
 	Reason     string    `json:"reason"`
 }
 
+// AccountEnabled records that a disabled account accepts charges again.
 type AccountEnabled struct {
 	ConsumerID uuid.UUID `json:"consumer_id"`
 }

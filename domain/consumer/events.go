@@ -14,17 +14,21 @@ const (
 	TypeConsumerVerified    = "ConsumerVerified"
 )
 
+// ConsumerRegistered records that a consumer was registered with a name and email; the
+// consumer starts active.
 type ConsumerRegistered struct {
 	ConsumerID uuid.UUID `json:"consumer_id"`
 	Name       string    `json:"name"`
 	Email      string    `json:"email"`
 }
 
+// ConsumerSuspended records that the consumer may no longer place orders, and why.
 type ConsumerSuspended struct {
 	ConsumerID uuid.UUID `json:"consumer_id"`
 	Reason     string    `json:"reason"`
 }
 
+// ConsumerReactivated records that a suspension was lifted: the consumer may place orders again.
 type ConsumerReactivated struct {
 	ConsumerID uuid.UUID `json:"consumer_id"`
 }

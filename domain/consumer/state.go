@@ -9,6 +9,7 @@ import (
 // Status is a consumer's standing. The zero Status means not registered.
 type Status string
 
+// The statuses of a registered consumer: whether it may place orders.
 const (
 	StatusActive    Status = "ACTIVE"
 	StatusSuspended Status = "SUSPENDED"

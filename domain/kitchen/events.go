@@ -25,6 +25,8 @@ type Line struct {
 	Quantity   int    `json:"quantity"`
 }
 
+// TicketCreated records that the kitchen of RestaurantID received the ticket of an order,
+// which waits for the restaurant to accept it.
 type TicketCreated struct {
 	TicketID     uuid.UUID `json:"ticket_id"`
 	OrderID      uuid.UUID `json:"order_id"`
@@ -32,10 +34,12 @@ type TicketCreated struct {
 	Lines        []Line    `json:"lines"`
 }
 
+// TicketAccepted records that the restaurant took the order.
 type TicketAccepted struct {
 	TicketID uuid.UUID `json:"ticket_id"`
 }
 
+// TicketRejected records that the restaurant declined the order; Reason may be empty.
 type TicketRejected struct {
 	TicketID uuid.UUID `json:"ticket_id"`
 	Reason   string    `json:"reason"`
@@ -47,19 +51,23 @@ type TicketCanceled struct {
 	Reason   string    `json:"reason"`
 }
 
+// TicketRevised records that the ticket's lines were replaced before the kitchen started cooking.
 type TicketRevised struct {
 	TicketID uuid.UUID `json:"ticket_id"`
 	Lines    []Line    `json:"lines"`
 }
 
+// TicketPreparationStarted records that the kitchen started cooking an accepted ticket.
 type TicketPreparationStarted struct {
 	TicketID uuid.UUID `json:"ticket_id"`
 }
 
+// TicketReadyForPickup records that the food is cooked and waits for the courier.
 type TicketReadyForPickup struct {
 	TicketID uuid.UUID `json:"ticket_id"`
 }
 
+// TicketPickedUp records that the courier took the food from the kitchen.
 type TicketPickedUp struct {
 	TicketID uuid.UUID `json:"ticket_id"`
 }

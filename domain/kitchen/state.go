@@ -11,6 +11,8 @@ import (
 // Status is where a ticket is in the kitchen. The zero Status means no ticket.
 type Status string
 
+// The statuses of a ticket, in the order a ticket normally goes through them; a ticket
+// ends REJECTED or CANCELED instead when the restaurant declines it or it is withdrawn.
 const (
 	StatusAwaitingAcceptance Status = "AWAITING_ACCEPTANCE"
 	StatusAccepted           Status = "ACCEPTED"

@@ -125,15 +125,17 @@ func (m Money) IsZero() bool { return m.Cents == 0 }
 
 // String renders "12.50 EUR" (and "-0.05 EUR"): for logs and messages, never parsed.
 func (m Money) String() string {
-	sign, abs := "", uint64(m.Cents)
+	// Split before taking the sign off: -MinInt64 does not fit in an int64, but
+	// -(MinInt64/100) and -(MinInt64%100) do.
+	sign, units, cents := "", m.Cents/100, m.Cents%100
 	if m.Cents < 0 {
-		sign, abs = "-", uint64(-(m.Cents+1))+1 // safe for MinInt64
+		sign, units, cents = "-", -units, -cents
 	}
-	frac := strconv.FormatUint(abs%100, 10)
+	frac := strconv.FormatInt(cents, 10)
 	if len(frac) == 1 {
 		frac = "0" + frac
 	}
-	return sign + strconv.FormatUint(abs/100, 10) + "." + frac + " " + m.Currency
+	return sign + strconv.FormatInt(units, 10) + "." + frac + " " + m.Currency
 }
 
 // Sum adds amounts of currency; an empty list is zero.

@@ -40,6 +40,8 @@ type Address struct {
 	Zip    string `json:"zip"`
 }
 
+// OrderCreated records that a consumer placed an order, priced from the menu at that
+// moment; the order waits for the create saga to approve or reject it.
 type OrderCreated struct {
 	OrderID         uuid.UUID   `json:"order_id"`
 	ConsumerID      uuid.UUID   `json:"consumer_id"`
@@ -49,6 +51,8 @@ type OrderCreated struct {
 	DeliveryAddress Address     `json:"delivery_address"`
 }
 
+// OrderApproved records that the create saga succeeded: the consumer, the kitchen and
+// the card all agreed to the order.
 type OrderApproved struct {
 	OrderID uuid.UUID `json:"order_id"`
 }
@@ -74,6 +78,8 @@ type OrderCancelRejected struct {
 	Detail  string      `json:"detail"`
 }
 
+// OrderCanceled records that the order was ended at the consumer's request, after the
+// cancel saga or while the create saga was still pending.
 type OrderCanceled struct {
 	OrderID uuid.UUID `json:"order_id"`
 	Reason  string    `json:"reason"`
@@ -102,10 +108,12 @@ type OrderRevisionRejected struct {
 	Detail  string      `json:"detail"`
 }
 
+// OrderShipped records that the courier has the food.
 type OrderShipped struct {
 	OrderID uuid.UUID `json:"order_id"`
 }
 
+// OrderDelivered records that the consumer has the food.
 type OrderDelivered struct {
 	OrderID uuid.UUID `json:"order_id"`
 }

@@ -13,6 +13,7 @@ import (
 // Status is where an order is in its life cycle. The zero Status means no order.
 type Status string
 
+// The statuses of an order; StatusNeedsAttention is declared with the attention events.
 const (
 	StatusApprovalPending Status = "APPROVAL_PENDING"
 	StatusApproved        Status = "APPROVED"

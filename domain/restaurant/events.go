@@ -22,6 +22,8 @@ type MenuItem struct {
 	Price money.Money `json:"price"`
 }
 
+// RestaurantCreated records that a restaurant was set up with its name, menu and how it
+// accepts tickets (automatically, or by hand within AcceptanceTimeoutSeconds).
 type RestaurantCreated struct {
 	RestaurantID             uuid.UUID  `json:"restaurant_id"`
 	Name                     string     `json:"name"`
@@ -36,10 +38,12 @@ type MenuRevised struct {
 	Menu         []MenuItem `json:"menu"`
 }
 
+// RestaurantOpened records that the restaurant takes orders.
 type RestaurantOpened struct {
 	RestaurantID uuid.UUID `json:"restaurant_id"`
 }
 
+// RestaurantClosed records that the restaurant stopped taking new orders.
 type RestaurantClosed struct {
 	RestaurantID uuid.UUID `json:"restaurant_id"`
 }

@@ -12,6 +12,7 @@ import (
 // Status says whether a restaurant takes orders.
 type Status string
 
+// The statuses of a restaurant: whether it takes new orders.
 const (
 	StatusOpen   Status = "OPEN"
 	StatusClosed Status = "CLOSED"

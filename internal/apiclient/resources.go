@@ -2,6 +2,7 @@ package apiclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -219,8 +220,10 @@ func (c *Client) WaitForOrder(ctx context.Context, id string, timeout time.Durat
 		if err == nil && done(o) {
 			return o, nil
 		}
-		if p, ok := err.(*Problem); err != nil && !(ok && (p.Status == 404 || p.Status == 429)) {
-			return o, err // 404: the projector has not seen the order yet; 429: the budget refills
+		// Waited out: 404, the projector has not seen the order yet; 429, the budget refills.
+		var p *Problem
+		if err != nil && !(errors.As(err, &p) && (p.Status == 404 || p.Status == 429)) {
+			return o, err
 		}
 		if time.Now().After(deadline) {
 			return o, fmt.Errorf("order %s: still %q after %s", id, o.Status, timeout)

@@ -34,7 +34,9 @@ func Code(err error) domain.Code {
 			return code
 		}
 	}
-	switch e := err.(type) {
+	// One level at a time, by hand: errors.As above stops at the first application
+	// error, and one without a code must not hide a refusal in another branch of a join.
+	switch e := err.(type) { //nolint:errorlint // the cases are the unwrap interfaces themselves, not wrapped targets
 	case interface{ Unwrap() []error }:
 		for _, inner := range e.Unwrap() {
 			if code := Code(inner); code != "" {
