@@ -6,12 +6,12 @@ import (
 )
 
 var (
-	// ErrStreamNotFound: the stream has no events.
+	// ErrStreamNotFound means the stream has no events.
 	ErrStreamNotFound = errors.New("eventstore: stream not found")
-	// ErrDuplicateEventID: an event id is already stored as a different event, or
+	// ErrDuplicateEventID means an event id is already stored as a different event, or
 	// appears twice in one batch. A retry of the very same append is not an error.
 	ErrDuplicateEventID = errors.New("eventstore: event id already used for another event")
-	// ErrInvalidInput: the append or read was refused before anything was written.
+	// ErrInvalidInput means the append or read was refused before anything was written.
 	ErrInvalidInput = errors.New("eventstore: invalid input")
 )
 

@@ -11,7 +11,9 @@ import (
 type Direction int
 
 const (
+	// Forward reads from the oldest event to the newest.
 	Forward Direction = iota
+	// Backward reads from the newest event to the oldest.
 	Backward
 )
 

@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// ErrNotStoppedAtEvent: Skip was told to pass over an event that its subscription is
+// ErrNotStoppedAtEvent means Skip was told to pass over an event that its subscription is
 // not stopped at (it never failed there, or it has got past it since).
 var ErrNotStoppedAtEvent = errors.New("eventstore: the subscription is not stopped at that event")
 

@@ -99,7 +99,7 @@ type Address struct {
 	Zip    string `json:"zip"`
 }
 
-// OrderCreated: a consumer placed an order; it is PENDING until approved or rejected.
+// OrderCreated says a consumer placed an order; it is PENDING until approved or rejected.
 type OrderCreated struct {
 	OrderRef
 	Lines           []Line  `json:"lines"`
@@ -108,11 +108,11 @@ type OrderCreated struct {
 	DeliveryAddress Address `json:"delivery_address"`
 }
 
-// OrderApproved: the consumer was verified, the card authorized and the restaurant
+// OrderApproved says the consumer was verified, the card authorized and the restaurant
 // accepted; the kitchen prepares it.
 type OrderApproved struct{ OrderRef }
 
-// OrderRejected: the order will not be fulfilled. Reason is a code (CONSUMER_SUSPENDED,
+// OrderRejected says the order will not be fulfilled. Reason is a code (CONSUMER_SUSPENDED,
 // INSUFFICIENT_CREDIT, RESTAURANT_REJECTED, RESTAURANT_TIMEOUT, ...), Detail free text.
 type OrderRejected struct {
 	OrderRef
@@ -120,14 +120,14 @@ type OrderRejected struct {
 	Detail string `json:"detail"`
 }
 
-// OrderCanceled: the order was canceled (by the consumer or an admin); any charge was
+// OrderCanceled says the order was canceled (by the consumer or an admin); any charge was
 // reversed.
 type OrderCanceled struct {
 	OrderRef
 	Reason string `json:"reason"`
 }
 
-// OrderRevised: the order's lines and total changed, with the kitchen's and the
+// OrderRevised says the order's lines and total changed, with the kitchen's and the
 // card's agreement.
 type OrderRevised struct {
 	OrderRef
@@ -136,10 +136,10 @@ type OrderRevised struct {
 	Currency   string `json:"currency"`
 }
 
-// OrderShipped: a courier picked the order up.
+// OrderShipped says a courier picked the order up.
 type OrderShipped struct{ OrderRef }
 
-// OrderDelivered: the order reached the consumer; nothing follows.
+// OrderDelivered says the order reached the consumer; nothing follows.
 type OrderDelivered struct{ OrderRef }
 
 // TicketRef names a kitchen ticket, its order and restaurant.
@@ -149,10 +149,10 @@ type TicketRef struct {
 	RestaurantID uuid.UUID `json:"restaurant_id"`
 }
 
-// TicketAccepted: the restaurant accepted the order's ticket.
+// TicketAccepted says the restaurant accepted the order's ticket.
 type TicketAccepted struct{ TicketRef }
 
-// TicketRejected: the restaurant refused the order's ticket, saying why.
+// TicketRejected says the restaurant refused the order's ticket, saying why.
 type TicketRejected struct {
 	TicketRef
 	Reason string `json:"reason"`
@@ -179,12 +179,12 @@ var kinds = map[string]kind{
 }
 
 var (
-	// ErrUnknownType: the message's type is not one this build knows (a newer
+	// ErrUnknownType means the message's type is not one this build knows (a newer
 	// publisher's); a subscriber that does not need it acknowledges and moves on.
 	ErrUnknownType = errors.New("integration: unknown event type")
-	// ErrUnsupportedVersion: the type is known but not at that schema version.
+	// ErrUnsupportedVersion means the type is known but not at that schema version.
 	ErrUnsupportedVersion = errors.New("integration: unsupported schema version")
-	// ErrMalformed: the body is not an envelope or its payload does not decode.
+	// ErrMalformed means the body is not an envelope or its payload does not decode.
 	ErrMalformed = errors.New("integration: malformed message")
 )
 

@@ -163,7 +163,7 @@ func (n *Notifier) Pending(ctx context.Context) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return info.NumPending + uint64(info.NumAckPending), nil
+	return info.NumPending + uint64(info.NumAckPending), nil //nolint:gosec // NumAckPending counts messages: never negative
 }
 
 func (n *Notifier) consume(ctx context.Context, progressed func()) error {
@@ -245,7 +245,11 @@ func (n *Notifier) handle(ctx context.Context, msg jetstream.Msg) {
 		if ctx.Err() == nil {
 			n.Logger.Warn("handling failed; redelivered later", "event", env.ID, "type", env.Type, "err", err)
 		}
-		_ = msg.NakWithDelay(min(time.Duration(meta.NumDelivered)*time.Second, 30*time.Second))
+		delay := 30 * time.Second
+		if meta.NumDelivered < 30 {
+			delay = time.Duration(meta.NumDelivered) * time.Second
+		}
+		_ = msg.NakWithDelay(delay)
 		return
 	}
 	n.outcome(outcome)

@@ -63,22 +63,24 @@ func (r *readers) run() {
 			r.mu.Lock()
 			r.reads++
 			last := r.seen[id]
-			if errors.Is(oerr, projections.ErrNotFound) && last[0] == 0 {
+			switch {
+			case errors.Is(oerr, projections.ErrNotFound) && last[0] == 0:
 				// not projected yet: a row that never was is not one that vanished
-			} else if oerr != nil {
+			case oerr != nil:
 				r.faults = append(r.faults, "order "+id.String()+": "+oerr.Error())
-			} else if o.Version < last[0] {
+			case o.Version < last[0]:
 				r.faults = append(r.faults, "order "+id.String()+" went back in time")
-			} else {
+			default:
 				last[0] = o.Version
 			}
-			if errors.Is(terr, projections.ErrNotFound) && last[1] == 0 {
+			switch {
+			case errors.Is(terr, projections.ErrNotFound) && last[1] == 0:
 				// not projected yet
-			} else if terr != nil {
+			case terr != nil:
 				r.faults = append(r.faults, "ticket "+id.String()+": "+terr.Error())
-			} else if t.Version < last[1] {
+			case t.Version < last[1]:
 				r.faults = append(r.faults, "ticket "+id.String()+" went back in time")
-			} else {
+			default:
 				last[1] = t.Version
 			}
 			r.seen[id] = last

@@ -70,7 +70,7 @@ func parseCursor(s string, parts int) (keysetCursor, error) {
 	default:
 		return keysetCursor{}, invalidCursor()
 	}
-	micros := int64(binary.BigEndian.Uint64(b[:8]))
+	micros := int64(binary.BigEndian.Uint64(b[:8])) //nolint:gosec // a wrapped value is negative and refused just below
 	id, err := uuid.FromBytes(b[8:])
 	if err != nil || micros < 0 || micros > maxCursorMicros {
 		return keysetCursor{}, invalidCursor() // a forged time PostgreSQL would refuse to compare

@@ -8,24 +8,24 @@ import (
 )
 
 var (
-	// ErrNotFound: the read model has no such row (yet: reads are eventually
+	// ErrNotFound means the read model has no such row (yet: reads are eventually
 	// consistent, so a just-created order may not be there for a moment).
 	ErrNotFound = errors.New("projections: not found")
-	// ErrInvalidCursor: a pagination cursor that this package did not issue. The error
+	// ErrInvalidCursor means a pagination cursor that this package did not issue. The error
 	// is also a *domain.ValidationError naming the field "cursor".
 	ErrInvalidCursor = errors.New("projections: invalid cursor")
-	// ErrInvalidStatus: a status filter that is not a status of the entity listed. The
+	// ErrInvalidStatus means a status filter that is not a status of the entity listed. The
 	// error is also a *domain.ValidationError naming the field "status".
 	ErrInvalidStatus = errors.New("projections: invalid status filter")
-	// ErrVersionNotReached: WaitForOrderVersion ran out of time (its maxWait or its
+	// ErrVersionNotReached means WaitForOrderVersion ran out of time (its maxWait or its
 	// caller's context) before the order's view reached the version asked for.
 	ErrVersionNotReached = errors.New("projections: version not reached")
-	// ErrUnknownProjection: Rebuild or Lag was given a name that is not in Names().
+	// ErrUnknownProjection means Rebuild or Lag was given a name that is not in Names().
 	ErrUnknownProjection = errors.New("projections: unknown projection")
-	// ErrProjectionStopped: WaitForOrderVersion gave up at once because the order view
+	// ErrProjectionStopped means WaitForOrderVersion gave up at once because the order view
 	// is stopped at an event it cannot apply; it also is ErrVersionNotReached.
 	ErrProjectionStopped = errors.New("projections: the projection is stopped")
-	// ErrNotUnderstood: an event of a type, or a schema version, this build does not
+	// ErrNotUnderstood means an event of a type, or a schema version, this build does not
 	// read. The projection stops at it until a build that reads it takes over.
 	ErrNotUnderstood = errors.New("projections: event not understood by this build")
 )

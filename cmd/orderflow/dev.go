@@ -88,14 +88,14 @@ func runDev(cmd *cobra.Command, cfg *Config, o devOptions, databaseSet, natsSet 
 			return err
 		}
 	}
-	if err := os.MkdirAll(o.dir, 0o755); err != nil {
+	if err := os.MkdirAll(o.dir, 0o755); err != nil { //nolint:gosec // run as root, the cluster's postgres user must reach the postgres directory inside
 		return err
 	}
 	temporalLog, err := os.Create(filepath.Join(o.dir, "temporal.log"))
 	if err != nil {
 		return err
 	}
-	defer temporalLog.Close()
+	defer func() { _ = temporalLog.Close() }() // the Temporal server writes it; a failed close loses at most a log line
 
 	log.Info("starting the Temporal dev server", "log", temporalLog.Name())
 	temporal, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{Port: o.temporalPort, UIPort: o.uiPort, Output: temporalLog})

@@ -13,7 +13,7 @@ import (
 
 // devTokenSecret signs tokens in development mode when TOKEN_SECRET is not set. It is
 // in the repository: only a process in development mode accepts it.
-const devTokenSecret = "orderflow-dev-secret-change-me-in-production"
+const devTokenSecret = "orderflow-dev-secret-change-me-in-production" //nolint:gosec // the published development-only secret, refused outside development mode
 
 // publishedTokenSecrets are the secrets anyone who reads the repository knows, and what
 // each is.

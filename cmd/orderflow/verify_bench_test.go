@@ -44,7 +44,7 @@ func BenchmarkVerify(b *testing.B) {
 		return true
 	}, 5*time.Minute, 100*time.Millisecond)
 	cancel()
-	<-done
+	require.ErrorIs(b, <-done, context.Canceled)
 
 	b.Run("baseline: fetch every event", func(b *testing.B) {
 		for b.Loop() {

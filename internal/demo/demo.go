@@ -127,10 +127,12 @@ func eventually(ctx context.Context, f func() error) error {
 // SignedTokens mints tokens with the API's own signing key, as `orderflow token` does.
 type SignedTokens struct{ Tokens api.Tokens }
 
+// Admin mints an admin token.
 func (t SignedTokens) Admin() (string, error) {
 	return t.issue(api.Principal{Role: api.RoleAdmin, Subject: "demo"})
 }
 
+// Consumer mints a token for the consumer with the given id (a UUID).
 func (t SignedTokens) Consumer(id string) (string, error) {
 	u, err := uuid.Parse(id)
 	if err != nil {
@@ -139,6 +141,7 @@ func (t SignedTokens) Consumer(id string) (string, error) {
 	return t.issue(api.Principal{Role: api.RoleConsumer, Subject: id, ConsumerID: u})
 }
 
+// Restaurant mints a token for the restaurant with the given id (a UUID).
 func (t SignedTokens) Restaurant(id string) (string, error) {
 	u, err := uuid.Parse(id)
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 func CheckFree(what, addr, hint string) error {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("%s: %s is busy (%v); %s", what, addr, err, hint)
+		return fmt.Errorf("%s: %s is busy (%w); %s", what, addr, err, hint)
 	}
 	return l.Close()
 }
@@ -20,6 +20,6 @@ func FreePort() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }() // the listener only found the port; nothing was sent on it
 	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"os/user"
@@ -45,7 +46,7 @@ func StartPostgres(ctx context.Context, dir string, port int, out io.Writer) (*P
 	}
 	p := &Postgres{dataDir: filepath.Join(dir, "data"), bin: bin, out: out,
 		URL: fmt.Sprintf("postgres://postgres@127.0.0.1:%d/orderflow?sslmode=disable", port)}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil { //nolint:gosec // run as root, the postgres user must traverse the directories created here
 		return nil, err
 	}
 	if os.Geteuid() == 0 {
@@ -95,11 +96,17 @@ func (p *Postgres) runAsPostgresUser(dir string) error {
 	}
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
-	if err := filepath.Walk(dir, func(path string, _ os.FileInfo, err error) error {
+	// Walked and changed through a root on dir, so that no path can lead out of it.
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = root.Close() }() // opened to walk only: a failed close loses nothing
+	if err := fs.WalkDir(root.FS(), ".", func(path string, _ fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		return os.Lchown(path, uid, gid)
+		return root.Lchown(path, uid, gid)
 	}); err != nil {
 		return err
 	}

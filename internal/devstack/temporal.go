@@ -149,7 +149,7 @@ func (t *Temporal) waitReady(ctx context.Context, timeout time.Duration) error {
 		}
 		select {
 		case <-t.Exited():
-			return fmt.Errorf("%w: %v", errExitedEarly, t.exitErr())
+			return fmt.Errorf("%w: %w", errExitedEarly, t.exitErr())
 		case <-time.After(200 * time.Millisecond):
 		}
 	}

@@ -38,35 +38,35 @@ import (
 type Rule string
 
 const (
-	// RuleSettled: every order is REJECTED, CANCELED, APPROVED, SHIPPED, DELIVERED or
+	// RuleSettled checks that every order is REJECTED, CANCELED, APPROVED, SHIPPED, DELIVERED or
 	// NEEDS_ATTENTION. In a settled check a pending status, or an order stream with no
 	// events, is a violation; an unknown status always is.
 	RuleSettled Rule = "settled"
-	// RuleAuthorizations: CreditCardAuthorized minus CardTransactionReversed events for
+	// RuleAuthorizations checks that CreditCardAuthorized minus CardTransactionReversed events for
 	// the order in its consumer's account stream is 1 for a live order
 	// (APPROVED/SHIPPED/DELIVERED) and 0 for a REJECTED or CANCELED one.
 	RuleAuthorizations Rule = "authorizations"
-	// RuleHold: the account's hold for the order (accounting.State.Hold) equals the
+	// RuleHold checks that the account's hold for the order (accounting.State.Hold) equals the
 	// order's total, currency included, for a live order, and is absent for a REJECTED
 	// or CANCELED one.
 	RuleHold Rule = "hold"
-	// RuleTicket: a REJECTED or CANCELED order's ticket is absent, CANCELED or REJECTED;
+	// RuleTicket checks that a REJECTED or CANCELED order's ticket is absent, CANCELED or REJECTED;
 	// a live order's ticket exists and was accepted (ACCEPTED, PREPARING,
 	// READY_FOR_PICKUP or PICKED_UP); a SHIPPED or DELIVERED order's ticket is
 	// PICKED_UP; and a PICKED_UP ticket means the order is SHIPPED or DELIVERED (in a
 	// settled check only: the order ships just after the pickup is recorded).
 	RuleTicket Rule = "ticket"
-	// RuleLines: a live order's ticket has the order's lines, compared as multisets of
+	// RuleLines checks that a live order's ticket has the order's lines, compared as multisets of
 	// (menu_item_id, quantity) pairs.
 	RuleLines Rule = "lines"
-	// RuleAccountHeld: every hold of an account belongs to an order that is live,
+	// RuleAccountHeld checks that every hold of an account belongs to an order that is live,
 	// pending or NEEDS_ATTENTION (not REJECTED or CANCELED, and known to the check
 	// when it is settled), is in the account's currency, and the holds together do
 	// not exceed the credit limit.
 	RuleAccountHeld Rule = "account-held"
-	// RuleGapless: each stream's positions are 1, 2, 3, … with no gap or repeat.
+	// RuleGapless checks that each stream's positions are 1, 2, 3, … with no gap or repeat.
 	RuleGapless Rule = "gapless"
-	// RuleUniqueEventID: no event id is stored twice.
+	// RuleUniqueEventID checks that no event id is stored twice.
 	RuleUniqueEventID Rule = "unique-event-id"
 )
 

@@ -47,7 +47,7 @@ func rssBytes(pid int) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: a failed close loses nothing
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line, ok := strings.CutPrefix(sc.Text(), "VmRSS:")

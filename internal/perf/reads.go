@@ -148,12 +148,12 @@ func hammer(ctx context.Context, url, token string, connections int, d time.Dura
 	elapsed := time.Since(started)
 	run := ReadRun{Requests: len(latencies), Errors: errs, PerSecond: float64(len(latencies)) / elapsed.Seconds()}
 	if len(latencies) == 0 {
-		return run, fmt.Errorf("GET %s: no request answered 200: %v", url, firstErr)
+		return run, fmt.Errorf("GET %s: no request answered 200: %w", url, firstErr)
 	}
 	l := load.LatencyOf(latencies)
 	run.P50MS, run.P99MS = l.P50, l.P99
 	if errs > 0 {
-		return run, fmt.Errorf("GET %s: %d requests failed, the first with: %v", url, errs, firstErr)
+		return run, fmt.Errorf("GET %s: %d requests failed, the first with: %w", url, errs, firstErr)
 	}
 	return run, nil
 }

@@ -46,6 +46,7 @@ func (s SagaReport) OrdersPerSecond() Spread {
 	return SpreadOf(collect(s.Rounds, func(r SagaRound) float64 { return r.Orders.PerSecond }))
 }
 
+// NoopPerSecond is the no-op workflows' throughput over the rounds.
 func (s SagaReport) NoopPerSecond() Spread {
 	return SpreadOf(collect(s.Rounds, func(r SagaRound) float64 { return r.Noop.PerSecond }))
 }
@@ -85,15 +86,17 @@ func (r ReadsReport) Find(endpoint, side string) (ReadSeries, bool) {
 	return ReadSeries{}, false
 }
 
-// PerSecond, P50 and P99 are the series' figures over its rounds.
+// PerSecond is the series' throughput over its rounds.
 func (s ReadSeries) PerSecond() Spread {
 	return SpreadOf(collect(s.Runs, func(r ReadRun) float64 { return r.PerSecond }))
 }
 
+// P50 is the series' median latency in milliseconds over its rounds.
 func (s ReadSeries) P50() Spread {
 	return SpreadOf(collect(s.Runs, func(r ReadRun) float64 { return r.P50MS }))
 }
 
+// P99 is the series' 99th-percentile latency in milliseconds over its rounds.
 func (s ReadSeries) P99() Spread {
 	return SpreadOf(collect(s.Runs, func(r ReadRun) float64 { return r.P99MS }))
 }

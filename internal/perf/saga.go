@@ -25,7 +25,7 @@ import (
 // the consumer, create the ticket, authorize the card, accept the ticket, approve the
 // order), each queue served by a worker of its own as orderflow's workers serve theirs.
 const (
-	noopWorkflowName     = "PerfNoopSaga"
+	noopWorkflowName     = "PerfNoopSaga" //nolint:gosec // a workflow type name, not a credential
 	noopActivityName     = "PerfNoopStep"
 	noopLastActivityName = "PerfNoopLastStep"
 	noopQueuePrefix      = "perf-noop-"

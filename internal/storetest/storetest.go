@@ -94,6 +94,7 @@ type Statements struct {
 
 type counted struct{}
 
+// TraceQueryStart marks the query's context when the statement is one being counted.
 func (s *Statements) TraceQueryStart(ctx context.Context, _ *pgx.Conn, q pgx.TraceQueryStartData) context.Context {
 	if strings.Contains(q.SQL, s.Match) && (s.Arg == nil || slices.Contains(q.Args, s.Arg)) {
 		return context.WithValue(ctx, counted{}, true)
@@ -101,6 +102,7 @@ func (s *Statements) TraceQueryStart(ctx context.Context, _ *pgx.Conn, q pgx.Tra
 	return ctx
 }
 
+// TraceQueryEnd counts a marked statement once it has run.
 func (s *Statements) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryEndData) {
 	if ctx.Value(counted{}) != nil {
 		s.n.Add(1)
