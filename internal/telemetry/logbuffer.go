@@ -19,6 +19,7 @@ const LogFlushInterval = 100 * time.Millisecond
 // process exits.
 type LogBuffer struct {
 	mu     sync.Mutex
+	out    io.Writer
 	w      *bufio.Writer
 	direct bool // closed: every write goes straight through
 	stop   chan struct{}
@@ -28,7 +29,7 @@ type LogBuffer struct {
 
 // NewLogBuffer buffers writes to w and flushes them every interval.
 func NewLogBuffer(w io.Writer, interval time.Duration) *LogBuffer {
-	b := &LogBuffer{w: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{})}
+	b := &LogBuffer{out: w, w: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{})}
 	b.done.Go(func() {
 		tick := time.NewTicker(interval)
 		defer tick.Stop()
@@ -53,6 +54,9 @@ func (b *LogBuffer) Write(p []byte) (int, error) {
 	if err == nil && b.direct {
 		err = b.w.Flush()
 	}
+	if err != nil {
+		b.w.Reset(b.out)
+	}
 	return n, err
 }
 
@@ -60,7 +64,19 @@ func (b *LogBuffer) Write(p []byte) (int, error) {
 func (b *LogBuffer) Flush() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.w.Flush()
+	return b.flushLocked()
+}
+
+// flushLocked writes what is buffered. A bufio.Writer keeps its first write error and
+// refuses everything after it, so a failed write (a full disk for a moment) would
+// silence the process for good: the lines buffered then are dropped instead, and the
+// next ones are written once the output takes them again.
+func (b *LogBuffer) flushLocked() error {
+	err := b.w.Flush()
+	if err != nil {
+		b.w.Reset(b.out)
+	}
+	return err
 }
 
 // Close stops the periodic flushes and writes what is left; writes after it (what a
@@ -71,7 +87,7 @@ func (b *LogBuffer) Close() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.direct = true
-	return b.w.Flush()
+	return b.flushLocked()
 }
 
 // FlushingHandler is h, which writes to b, with b flushed after every record at level

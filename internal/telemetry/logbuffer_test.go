@@ -2,6 +2,7 @@ package telemetry_test
 
 import (
 	"bytes"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -75,4 +76,35 @@ func messages(t *testing.T, s string) []string {
 		msgs = append(msgs, msg)
 	}
 	return msgs
+}
+
+// failingOnce fails its first write (a full disk, say) and takes every later one.
+type failingOnce struct {
+	output
+	failed bool
+}
+
+func (f *failingOnce) Write(p []byte) (int, error) {
+	if !f.failed {
+		f.failed = true
+		return 0, errors.New("no space left on device")
+	}
+	return f.output.Write(p)
+}
+
+// A write that failed once loses what was buffered then, not every line after it: a
+// process whose log output was briefly unwritable logs again once it is writable.
+func TestLogBufferLogsAgainAfterAFailedWrite(t *testing.T) {
+	out := &failingOnce{}
+	b := telemetry.NewLogBuffer(out, time.Hour)
+	t.Cleanup(func() { _ = b.Close() })
+	logger := slog.New(telemetry.FlushingHandler(slog.NewJSONHandler(b, nil), b, slog.LevelWarn))
+
+	logger.Warn("lost")
+	logger.Warn("written")
+	logger.Info("written too")
+	require.NoError(t, b.Flush())
+	require.NotContains(t, out.String(), `"lost"`)
+	require.Contains(t, out.String(), `"written"`)
+	require.Contains(t, out.String(), `"written too"`)
 }
