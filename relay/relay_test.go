@@ -2,6 +2,7 @@ package relay_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -122,9 +123,15 @@ func TestRelayCrashBetweenAcksAndCommitLosesNothingAndRepeatsNothing(t *testing.
 	lost := <-crashed
 	require.NotEmpty(t, lost)
 
+	// The checkpoint stands just before the lost batch. Where that is depends on how
+	// the subscription cut the batches (a batch that failed on a busy broker is retried
+	// from the checkpoint), so it is read from the lost batch, not assumed.
+	public := publicInStoreOrder(t, e.store)
+	lostAt := slices.Index(public, lost[0].ID)
+	require.Positive(t, lostAt, "batches were committed before the lost one")
 	behind, _, err := relay.Behind(context.Background(), e.schema.Pool, "")
 	require.NoError(t, err)
-	require.Equal(t, int64(40-2*7), behind, "the store does not know the third batch was published")
+	require.Equal(t, int64(len(public)-lostAt), behind, "the store does not know the third batch was published")
 
 	second := e.relay()
 	m := &counts{}
