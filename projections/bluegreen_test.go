@@ -194,3 +194,41 @@ func TestARebuildThatWaitsDoesNotBlockReaders(t *testing.T) {
 	require.NoError(t, <-rebuilt)
 	e.requireOneProcessedRecordPerEvent()
 }
+
+// A rebuild hands over while a transaction that will write stays open: the events
+// committed after that transaction began are held back from every reader of the log
+// until it ends, and a rebuild that waited to see them would wait as long (on a busy
+// store, for ever: there is always such a transaction). The live projection takes
+// them once they can be read, in the rebuilt view.
+func TestARebuildHandsOverWhileATransactionHoldsEventsBack(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.runProjector()
+	ids := e.seed(uuid.New(), uuid.New())
+	e.waitCaughtUp()
+	ctx := context.Background()
+
+	open, err := e.schema.Pool.Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = open.Rollback(ctx) }()
+	_, err = open.Exec(ctx, `select pg_current_xact_id()`) // it has an id, as a writer does
+	require.NoError(t, err)
+	late := uuid.New()
+	e.append(order.StreamName(late), orderCreated(late, uuid.New(), uuid.New()))
+
+	rebuildCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	require.NoError(t, projections.Rebuild(rebuildCtx, e.store, projections.OrderViewProjection),
+		"the rebuild waited for the open transaction")
+	for _, id := range ids {
+		v, err := e.q.GetOrder(ctx, id)
+		require.NoError(t, err)
+		require.Positive(t, v.Version)
+	}
+
+	require.NoError(t, open.Rollback(ctx))
+	e.waitOrder(late, 1)
+	e.waitCaughtUp()
+	e.requireOneProcessedRecordPerEvent()
+	e.requireVerified()
+}
