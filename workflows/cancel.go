@@ -49,7 +49,7 @@ func CancelOrder(ctx workflow.Context, in ChangeOrder) (ChangeResult, error) {
 		return ChangeResult{}, err
 	}
 	s.done("ReverseCard")
-	if err := mustStep(ctx, TaskQueueOrders, orderService.CancelOrder, in.orderChange("CancelOrder", "", in.Reason)); err != nil {
+	if err := decidedStep(ctx, orderService.CancelOrder, in.orderChange("CancelOrder", "", in.Reason)); err != nil {
 		return ChangeResult{}, err
 	}
 	s.done("CancelOrder")

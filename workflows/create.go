@@ -31,7 +31,7 @@ var errConsumerCanceled = domain.Errorf(domain.CodeConsumerCanceled, "the consum
 // saga of the approved order, which can tell "withdrawn" from "too late".
 func (w *orderWorkflow) create(ctx workflow.Context) error {
 	s := newSaga("CreateOrder", &w.progress)
-	if err := mustStep(ctx, TaskQueueOrders, orderService.CreateOrder,
+	if err := decidedStep(ctx, orderService.CreateOrder,
 		activities.CreateOrderInput{Meta: w.meta("CreateOrder"), Order: w.in.Order}); err != nil {
 		return err // refused as invalid: no order was created, nothing to compensate or reject
 	}
@@ -53,7 +53,7 @@ func (w *orderWorkflow) create(ctx workflow.Context) error {
 	// saw OrderApproved in the read model may ask before this workflow has heard the
 	// step complete).
 	w.approving = true
-	err = mustStep(ctx, TaskQueueOrders, orderService.ApproveOrder,
+	err = decidedStep(ctx, orderService.ApproveOrder,
 		activities.OrderChangeInput{Meta: w.meta("ApproveOrder"), OrderID: w.state.ID})
 	w.approving = false
 	if err != nil && legacySteps(ctx) {

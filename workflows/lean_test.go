@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -31,9 +32,11 @@ func recordStepKinds(s *script) *stepKinds {
 	return k
 }
 
-// The Order service's own steps run as local activities; the other services' steps
-// go to their own task queues, so that each service still deploys on its own.
-func TestOrderServiceStepsRunLocallyAndTheOthersOnTheirQueues(t *testing.T) {
+// The Order service's steps that the history decides run as local activities, those
+// taken on a request (here RequestCancel, on the consumer's cancel) on the orders
+// queue; the other services' steps go to their own task queues, so that each service
+// still deploys on its own.
+func TestDecidedOrderStepsRunLocallyAndTheOthersOnTheirQueues(t *testing.T) {
 	s := newScript(t)
 	kinds := recordStepKinds(s)
 	s.at(time.Hour, func() {
@@ -42,9 +45,9 @@ func TestOrderServiceStepsRunLocallyAndTheOthersOnTheirQueues(t *testing.T) {
 	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
 
 	require.Equal(t, workflows.OrderResult{Status: order.StatusCanceled}, s.result(t))
-	require.Equal(t, []string{"CreateOrder", "ApproveOrder", "RequestCancel", "CancelOrder"}, kinds.local)
+	require.Equal(t, []string{"CreateOrder", "ApproveOrder", "CancelOrder"}, kinds.local)
 	require.Equal(t, []string{"VerifyConsumer@consumers", "CreateTicket@kitchen", "AuthorizeCard@accounting",
-		"AcceptTicket@kitchen", "CancelTicket@kitchen", "ReverseCard@accounting"}, kinds.queued)
+		"AcceptTicket@kitchen", "RequestCancel@orders", "CancelTicket@kitchen", "ReverseCard@accounting"}, kinds.queued)
 }
 
 // An auto-accepting restaurant's answer is in hand: no acceptance timer is started.
@@ -92,4 +95,31 @@ func TestOnlySettledStatusesAreUpserted(t *testing.T) {
 
 	require.Equal(t, workflows.OrderResult{Status: order.StatusDelivered}, s.result(t))
 	require.Equal(t, []string{"OrderStatus=APPROVED", "OrderStatus=SHIPPED", "OrderStatus=DELIVERED"}, upserted)
+}
+
+// A local step that keeps failing past its budget goes on as an activity task on the
+// orders queue, whose retries the server keeps out of the history, instead of adding
+// a timer and a workflow task to the history for every attempt.
+func TestALocalStepFailingPastItsBudgetGoesToItsQueue(t *testing.T) {
+	s := newScript(t)
+	kinds := recordStepKinds(s)
+	failures := make([]error, 30)
+	for i := range failures {
+		failures[i] = errors.New("the store is down")
+	}
+	s.answer("ApproveOrder", failures...)
+	var status order.Status
+	s.at(time.Hour, func() { status = s.progress(t).Status; s.env.CancelWorkflow() })
+	s.env.ExecuteWorkflow(workflows.Order, placeOrder(true))
+
+	require.Equal(t, order.StatusApproved, status)
+	localApprovals := 0
+	for _, name := range kinds.local {
+		if name == "ApproveOrder" {
+			localApprovals++
+		}
+	}
+	require.Positive(t, localApprovals)
+	require.Less(t, localApprovals, 10, "local attempts are bounded by the budget")
+	require.Contains(t, kinds.queued, "ApproveOrder@orders")
 }

@@ -25,7 +25,7 @@ func legacyScript(t *testing.T, slow ...map[string]time.Duration) *script {
 // "lean-order-workflow" does: it has no marker for it and asks the older change ids.
 func beforeLeanScript(t *testing.T, slow ...map[string]time.Duration) *script {
 	s := newScript(t, slow...)
-	s.env.OnGetVersion("lean-order-workflow", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	s.env.OnGetVersion("lean-order-workflow", workflow.DefaultVersion, 2).Return(workflow.DefaultVersion)
 	return s
 }
 

@@ -19,7 +19,8 @@ import (
 // before_delivery_*.json were recorded before versionDelivery (the workflow ended at
 // the pickup) and replay through its old branch; before_lean_*.json were recorded
 // before versionLean (the Order service's steps as regular activities) and replay
-// through its old branch.
+// through its old branch; lean_v1_*.json were recorded at versionLean's first version
+// (every Order service step local, leanAllOrderStepsLocal).
 func TestRecordedHistoriesReplay(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	require.NoError(t, err)

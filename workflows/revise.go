@@ -66,7 +66,7 @@ func ReviseOrder(ctx workflow.Context, in ChangeOrder) (ChangeResult, error) {
 		}
 		s.done("ReviseCard")
 	}
-	if err := mustStep(ctx, TaskQueueOrders, orderService.ConfirmRevision, in.orderChange("ConfirmRevision", "", "")); err != nil {
+	if err := decidedStep(ctx, orderService.ConfirmRevision, in.orderChange("ConfirmRevision", "", "")); err != nil {
 		return ChangeResult{}, err
 	}
 	s.done("ConfirmRevision")

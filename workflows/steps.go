@@ -67,6 +67,10 @@ func mustStep(ctx workflow.Context, queue string, activity, input any) error {
 			return err
 		}
 		workflow.GetLogger(ctx).Warn("a step that must complete ran out of attempts; scheduling it again", "error", err)
+		// A local step out of its budget (localMustStepBudget) goes on as an activity
+		// task: the server then retries it for as long as it takes, without a history
+		// event per attempt.
+		ctx = workflow.WithValue(ctx, decidedKey{}, false)
 	}
 }
 
@@ -75,24 +79,67 @@ func mustStep(ctx workflow.Context, queue string, activity, input any) error {
 // it had not happened (after the compensations ran); instead the saga learns what
 // the step did and looks at the cancellation between steps.
 //
-// In a workflow of versionLean the Order service's own steps run as local activities
-// (runLocalStep); the other services' steps go to their task queues, so that each
-// service runs and scales on its own.
+// In a workflow of versionLean the Order service's own steps may run as local
+// activities (runsLocally); the other services' steps go to their task queues, so
+// that each service runs and scales on its own.
 func runStep(ctx workflow.Context, opts workflow.ActivityOptions, activity, input any) error {
 	if !legacySteps(ctx) {
 		ctx, _ = workflow.NewDisconnectedContext(ctx)
 	}
-	if opts.TaskQueue == TaskQueueOrders && lean(ctx) {
+	if opts.TaskQueue == TaskQueueOrders && runsLocally(ctx) {
 		return runLocalStep(ctx, opts, activity, input)
 	}
 	ctx = workflow.WithActivityOptions(ctx, opts)
 	return workflow.ExecuteActivity(ctx, activity, input).Get(ctx, nil)
 }
 
-// mustStepLocalBudget is how long a local must-step retries before mustStep schedules
-// it again. A local activity gives up at its schedule-to-close timeout, which would
-// otherwise default to its start-to-close timeout and cut the backoff short.
-const mustStepLocalBudget = 24 * time.Hour
+// decidedStep runs a must-step of the Order service that the recorded history alone
+// decides: which step, with which input, follows from the workflow's input and the
+// results of steps already recorded, with no request (signal, update, cancellation)
+// consulted since. Only such a step may run as a local activity.
+//
+// A local activity writes while a workflow task runs, and that task (with the step's
+// marker) is recorded only when it completes. A request that arrives meanwhile, and a
+// worker that dies before completing the task, make the task run again on a history
+// that holds the request but not the step: a step chosen on requests could then be
+// chosen differently (rejecting an order the first run canceled, or skipping a lock
+// the first run took) after it wrote. A scheduled activity cannot: its scheduling is
+// recorded, with the task that chose it, before it runs.
+func decidedStep(ctx workflow.Context, activity, input any) error {
+	return mustStep(workflow.WithValue(ctx, decidedKey{}, true), TaskQueueOrders, activity, input)
+}
+
+// decidedKey marks, in a workflow context, a step run by decidedStep.
+type decidedKey struct{}
+
+// runsLocally reports whether an Order service step on ctx runs as a local activity:
+// every one in a workflow of leanAllOrderStepsLocal, the decided ones (decidedStep)
+// from leanRequestedStepsScheduled on, none before versionLean.
+func runsLocally(ctx workflow.Context) bool {
+	switch leanVersion(ctx) {
+	case workflow.DefaultVersion:
+		return false
+	case leanAllOrderStepsLocal:
+		return true
+	}
+	decided, _ := ctx.Value(decidedKey{}).(bool)
+	return decided
+}
+
+// How long a local must-step retries before mustStep schedules it again. A local
+// activity gives up at its schedule-to-close timeout, which would otherwise default to
+// its start-to-close timeout and cut the backoff short.
+//
+// Once its backoff outgrows the workflow task timeout, each attempt of a local
+// activity costs the history a timer and a workflow task, some six events: a step
+// failing for a day (its store down) would take a workflow most of the way to
+// Temporal's history limit. So from leanRequestedStepsScheduled on a local must-step
+// retries for a minute (a restarted connection, a failover), then goes on as an
+// activity task on its queue, whose retries the server keeps out of the history.
+const (
+	localMustStepBudget  = time.Minute
+	leanV1MustStepBudget = 24 * time.Hour // the budget of leanAllOrderStepsLocal
+)
 
 // runLocalStep runs one of the Order service's own steps as a local activity on the
 // workflow's worker: it writes only the order's own stream, whose only writer is this
@@ -104,7 +151,10 @@ const mustStepLocalBudget = 24 * time.Hour
 func runLocalStep(ctx workflow.Context, opts workflow.ActivityOptions, activity, input any) error {
 	budget := opts.ScheduleToCloseTimeout
 	if budget == 0 {
-		budget = mustStepLocalBudget
+		budget = localMustStepBudget
+		if leanVersion(ctx) == leanAllOrderStepsLocal {
+			budget = leanV1MustStepBudget
+		}
 	}
 	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout:    opts.StartToCloseTimeout,

@@ -30,10 +30,24 @@ const (
 	// acceptance timer, and an answered restaurant's timer is canceled rather than
 	// left to fire. It implies versionStepsRunToOutcome and versionDelivery, which a
 	// workflow of this version no longer asks (one version marker, not two).
+	//
+	// Its versions say which of the Order service's steps run locally.
 	versionLean = "lean-order-workflow"
 )
 
-// leanKey marks, in a workflow context, a workflow of versionLean.
+const (
+	// leanAllOrderStepsLocal: every step of the Order service runs as a local
+	// activity.
+	leanAllOrderStepsLocal workflow.Version = 1
+	// leanRequestedStepsScheduled: only the steps that the recorded history decides
+	// run locally (see decidedStep); a step taken on a request (a signal, an update, a
+	// cancellation) is scheduled as an activity task, so that the history holds the
+	// decision before the step writes.
+	leanRequestedStepsScheduled workflow.Version = 2
+)
+
+// leanKey holds, in a workflow context, the versionLean version of a workflow of
+// versionLean.
 type leanKey struct{}
 
 // legacyStepsKey marks, in a workflow context, a workflow started before
@@ -45,8 +59,8 @@ type legacyStepsKey struct{}
 // marker for it, reads the default version and goes on to ask the older change id as
 // it did then.
 func withStepsVersion(ctx workflow.Context) (workflow.Context, bool) {
-	if workflow.GetVersion(ctx, versionLean, workflow.DefaultVersion, 1) != workflow.DefaultVersion {
-		return workflow.WithValue(ctx, leanKey{}, true), false
+	if v := workflow.GetVersion(ctx, versionLean, workflow.DefaultVersion, leanRequestedStepsScheduled); v != workflow.DefaultVersion {
+		return workflow.WithValue(ctx, leanKey{}, v), false
 	}
 	legacy := workflow.GetVersion(ctx, versionStepsRunToOutcome, workflow.DefaultVersion, 1) == workflow.DefaultVersion
 	if legacy {
@@ -56,9 +70,15 @@ func withStepsVersion(ctx workflow.Context) (workflow.Context, bool) {
 }
 
 // lean reports whether ctx belongs to a workflow of versionLean.
-func lean(ctx workflow.Context) bool {
-	l, _ := ctx.Value(leanKey{}).(bool)
-	return l
+func lean(ctx workflow.Context) bool { return leanVersion(ctx) != workflow.DefaultVersion }
+
+// leanVersion is the versionLean version of ctx's workflow, DefaultVersion for one
+// started before versionLean.
+func leanVersion(ctx workflow.Context) workflow.Version {
+	if v, ok := ctx.Value(leanKey{}).(workflow.Version); ok {
+		return v
+	}
+	return workflow.DefaultVersion
 }
 
 // legacySteps reports whether ctx belongs to a workflow started before
