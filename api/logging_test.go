@@ -2,46 +2,31 @@ package api_test
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/internal/logtest"
 )
-
-// lockedBuffer is a log sink the request goroutines may share.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
 
 // A request's log line carries its request id and the order and workflow it acted on,
 // so it can be joined with the workflow's and the activities' logs.
 func TestRequestLogsAreCorrelated(t *testing.T) {
 	t.Parallel()
-	var out lockedBuffer
+	var out logtest.Buffer
 	h := newHarness(t, func(d *api.Deps) { d.Logger = slog.New(slog.NewJSONHandler(&out, nil)) })
 	consumerID, restaurantID := h.newConsumer(), h.newRestaurant()
 	rec := h.serve(request{Method: http.MethodPost, Path: "/v1/orders", Token: h.asConsumer(consumerID),
 		Body: orderBody(consumerID, restaurantID), Header: map[string]string{"X-Request-Id": "req-42"}})
 	placed := requireJSON[placedBody](t, rec, http.StatusAccepted)
 
-	out.mu.Lock()
-	defer out.mu.Unlock()
 	var found bool
-	for s := bufio.NewScanner(&out.buf); s.Scan(); {
+	for s := bufio.NewScanner(strings.NewReader(out.String())); s.Scan(); {
 		var line map[string]any
 		require.NoError(t, json.Unmarshal(s.Bytes(), &line))
 		if line["msg"] == "request" && line["route"] == "/v1/orders" {
@@ -59,7 +44,7 @@ func TestRequestLogsAreCorrelated(t *testing.T) {
 // logs it with the request id, once, and who made it.
 func TestReadAccessLogCarriesTheRequestID(t *testing.T) {
 	t.Parallel()
-	var out lockedBuffer
+	var out logtest.Buffer
 	h := newHarness(t, func(d *api.Deps) { d.Logger = slog.New(slog.NewJSONHandler(&out, nil)) })
 	h.runProjector()
 	consumerID, restaurantID := h.newConsumer(), h.newRestaurant()
@@ -69,10 +54,8 @@ func TestReadAccessLogCarriesTheRequestID(t *testing.T) {
 		Header: map[string]string{"X-Request-Id": "req-7"}})
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 
-	out.mu.Lock()
-	defer out.mu.Unlock()
 	var lines []string
-	for s := bufio.NewScanner(&out.buf); s.Scan(); {
+	for s := bufio.NewScanner(strings.NewReader(out.String())); s.Scan(); {
 		if strings.Contains(s.Text(), `"route":"/v1/orders/:id"`) {
 			lines = append(lines, s.Text())
 		}

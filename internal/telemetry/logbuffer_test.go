@@ -1,38 +1,19 @@
 package telemetry_test
 
 import (
-	"bytes"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/orderflow/orderflow/internal/logtest"
 	"github.com/orderflow/orderflow/internal/telemetry"
 )
 
-// output is what a LogBuffer wrote, safe to read while it writes.
-type output struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (o *output) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.Write(p)
-}
-
-func (o *output) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.String()
-}
-
-func bufferedLogger(out *output, interval time.Duration) (*slog.Logger, *telemetry.LogBuffer) {
+func bufferedLogger(out *logtest.Buffer, interval time.Duration) (*slog.Logger, *telemetry.LogBuffer) {
 	b := telemetry.NewLogBuffer(out, interval)
 	return slog.New(telemetry.FlushingHandler(slog.NewJSONHandler(b, nil), b, slog.LevelWarn)), b
 }
@@ -40,7 +21,7 @@ func bufferedLogger(out *output, interval time.Duration) (*slog.Logger, *telemet
 // An info line waits in the buffer; a warning or an error is written at once and takes
 // what waited before it along, in order; Close writes the rest.
 func TestLogBufferHoldsInfoAndWritesWarningsAtOnce(t *testing.T) {
-	out := &output{}
+	out := &logtest.Buffer{}
 	log, b := bufferedLogger(out, time.Hour) // no periodic flush within the test
 	log.Info("request", "n", 1)
 	require.Empty(t, out.String(), "an info line is buffered")
@@ -58,7 +39,7 @@ func TestLogBufferHoldsInfoAndWritesWarningsAtOnce(t *testing.T) {
 
 // Buffered lines are written within the flush interval without anything else happening.
 func TestLogBufferFlushesPeriodically(t *testing.T) {
-	out := &output{}
+	out := &logtest.Buffer{}
 	log, b := bufferedLogger(out, 10*time.Millisecond)
 	t.Cleanup(func() { _ = b.Close() })
 	log.Info("request")
@@ -80,7 +61,7 @@ func messages(t *testing.T, s string) []string {
 
 // failingOnce fails its first write (a full disk, say) and takes every later one.
 type failingOnce struct {
-	output
+	logtest.Buffer
 	failed bool
 }
 
@@ -89,7 +70,7 @@ func (f *failingOnce) Write(p []byte) (int, error) {
 		f.failed = true
 		return 0, errors.New("no space left on device")
 	}
-	return f.output.Write(p)
+	return f.Buffer.Write(p)
 }
 
 // A write that failed once loses what was buffered then, not every line after it: a
