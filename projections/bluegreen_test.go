@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -158,18 +159,12 @@ func TestReadersNeverSeeARebuildGoBackInTime(t *testing.T) {
 // from the view as it was.
 func TestARebuildThatWaitsDoesNotBlockReaders(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	e.runProjector()
-	ids := e.seed(uuid.New(), uuid.New())
-	e.waitCaughtUp()
+	e, ids := projectedOrders(t)
 	ctx := context.Background()
-
-	holder, err := e.schema.Pool.Begin(ctx)
-	require.NoError(t, err)
-	defer func() { _ = holder.Rollback(ctx) }()
+	holder := e.begin()
 	var holderPID int
 	require.NoError(t, holder.QueryRow(ctx, `select pg_backend_pid()`).Scan(&holderPID))
-	_, err = holder.Exec(ctx, `select 1 from processed_events where consumer = $1 for update`, projections.OrderViewProjection)
+	_, err := holder.Exec(ctx, `select 1 from processed_events where consumer = $1 for update`, projections.OrderViewProjection)
 	require.NoError(t, err)
 	_, err = holder.Exec(ctx, `lock table processed_events in share row exclusive mode`)
 	require.NoError(t, err)
@@ -202,16 +197,10 @@ func TestARebuildThatWaitsDoesNotBlockReaders(t *testing.T) {
 // them once they can be read, in the rebuilt view.
 func TestARebuildHandsOverWhileATransactionHoldsEventsBack(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	e.runProjector()
-	ids := e.seed(uuid.New(), uuid.New())
-	e.waitCaughtUp()
+	e, ids := projectedOrders(t)
 	ctx := context.Background()
-
-	open, err := e.schema.Pool.Begin(ctx)
-	require.NoError(t, err)
-	defer func() { _ = open.Rollback(ctx) }()
-	_, err = open.Exec(ctx, `select pg_current_xact_id()`) // it has an id, as a writer does
+	open := e.begin()
+	_, err := open.Exec(ctx, `select pg_current_xact_id()`) // it has an id, as a writer does
 	require.NoError(t, err)
 	late := uuid.New()
 	e.append(order.StreamName(late), orderCreated(late, uuid.New(), uuid.New()))
@@ -231,4 +220,22 @@ func TestARebuildHandsOverWhileATransactionHoldsEventsBack(t *testing.T) {
 	e.waitCaughtUp()
 	e.requireOneProcessedRecordPerEvent()
 	e.requireVerified()
+}
+
+// projectedOrders is a store with a few orders, projected by a running projector.
+func projectedOrders(t *testing.T) (*env, []uuid.UUID) {
+	e := newEnv(t)
+	e.runProjector()
+	ids := e.seed(uuid.New(), uuid.New())
+	e.waitCaughtUp()
+	return e, ids
+}
+
+// begin opens a transaction on the test's schema, rolled back when the test ends
+// unless the test ended it first.
+func (e *env) begin() pgx.Tx {
+	tx, err := e.schema.Pool.Begin(context.Background())
+	require.NoError(e.t, err)
+	e.t.Cleanup(func() { _ = tx.Rollback(context.Background()) })
+	return tx
 }

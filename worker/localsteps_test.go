@@ -53,34 +53,20 @@ func TestARequestArrivingWhileAStepRunsCannotChangeWhatTheSagaDid(t *testing.T) 
 		{name: "canceled from Temporal while the order is approved", limit: 10_000, auto: true,
 			step: "ApproveOrder", during: cancelWorkflow, want: order.StatusCanceled},
 		{name: "cancel saga canceled from Temporal while it takes the lock", limit: 10_000, auto: true,
-			before: func(h *histories, in workflows.PlaceOrder) {
-				h.await(in, order.StatusApproved)
-				h.update(in, workflows.UpdateCancel, workflows.CancelRequest{User: in.User, Reason: "changed my mind"})
-			},
-			after: pickUpAndDeliver,
-			step:  "RequestCancel", during: cancelWorkflow, want: order.StatusDelivered},
+			before: cancelAfterApproval,
+			after:  pickUpAndDeliver,
+			step:   "RequestCancel", during: cancelWorkflow, want: order.StatusDelivered},
 		{name: "revise saga canceled from Temporal while it takes the lock", limit: 10_000, auto: true,
-			before: func(h *histories, in workflows.PlaceOrder) {
-				h.await(in, order.StatusApproved)
-				h.update(in, workflows.UpdateRevise, workflows.ReviseRequest{User: in.User,
-					Items: []order.LineChange{{MenuItemID: "pho", Quantity: 1}}})
-			},
-			after: pickUpAndDeliver,
-			step:  "ProposeRevision", during: cancelWorkflow, want: order.StatusDelivered},
+			before: reviseAfterApproval,
+			after:  pickUpAndDeliver,
+			step:   "ProposeRevision", during: cancelWorkflow, want: order.StatusDelivered},
 		{name: "cancel saga canceled from Temporal while it cancels the order", limit: 10_000, auto: true,
-			before: func(h *histories, in workflows.PlaceOrder) {
-				h.await(in, order.StatusApproved)
-				h.update(in, workflows.UpdateCancel, workflows.CancelRequest{User: in.User, Reason: "changed my mind"})
-			},
-			step: "CancelOrder", during: cancelWorkflow, want: order.StatusCanceled},
+			before: cancelAfterApproval,
+			step:   "CancelOrder", during: cancelWorkflow, want: order.StatusCanceled},
 		{name: "revise saga canceled from Temporal while it confirms", limit: 10_000, auto: true,
-			before: func(h *histories, in workflows.PlaceOrder) {
-				h.await(in, order.StatusApproved)
-				h.update(in, workflows.UpdateRevise, workflows.ReviseRequest{User: in.User,
-					Items: []order.LineChange{{MenuItemID: "pho", Quantity: 1}}})
-			},
-			after: pickUpAndDeliver,
-			step:  "ConfirmRevision", during: cancelWorkflow, want: order.StatusDelivered},
+			before: reviseAfterApproval,
+			after:  pickUpAndDeliver,
+			step:   "ConfirmRevision", during: cancelWorkflow, want: order.StatusDelivered},
 		{name: "order canceled from Temporal while its pickup is recorded", limit: 10_000, auto: true,
 			before: func(h *histories, in workflows.PlaceOrder) {
 				h.await(in, order.StatusApproved)
@@ -125,6 +111,20 @@ func TestARequestArrivingWhileAStepRunsCannotChangeWhatTheSagaDid(t *testing.T) 
 	}
 }
 
+// cancelAfterApproval is the consumer canceling the approved order.
+func cancelAfterApproval(h *histories, in workflows.PlaceOrder) {
+	h.await(in, order.StatusApproved)
+	h.update(in, workflows.UpdateCancel, workflows.CancelRequest{User: in.User, Reason: "changed my mind"})
+}
+
+// reviseAfterApproval is the consumer taking one pho instead of two.
+func reviseAfterApproval(h *histories, in workflows.PlaceOrder) {
+	h.await(in, order.StatusApproved)
+	h.update(in, workflows.UpdateRevise, workflows.ReviseRequest{User: in.User,
+		Items: []order.LineChange{{MenuItemID: "pho", Quantity: 1}}})
+}
+
+// pickUpAndDeliver is the food leaving the approved order's kitchen, then delivered.
 func pickUpAndDeliver(h *histories, in workflows.PlaceOrder) {
 	h.await(in, order.StatusApproved)
 	h.pickUp(in)
