@@ -4,7 +4,7 @@ package deploy_test
 // machine with no Docker engine. They read the files with the libraries Docker itself
 // uses (compose-go loads and validates the compose file, buildkit's parser reads the
 // Dockerfile, patternmatcher applies .dockerignore) and check them against the code
-// they run: the environment variables against cmd/orderflow's Config, the subcommands
+// they run: the environment variables against the orderflow command's Config (internal/cli), the subcommands
 // against its cobra commands, the task queues and search attributes against the
 // workflows package. TestSetupNamespaceScript runs the Temporal setup script for real.
 
@@ -382,7 +382,7 @@ func TestOrderflowServicesRunTheImage(t *testing.T) {
 			t.Errorf("service %s: command %q, want %q (orderflow %s)", name, s.Command, sub, sub)
 		}
 		if !declared[sub] {
-			t.Errorf("service %s runs `orderflow %s`, but cmd/orderflow declares no such subcommand (it has %v)",
+			t.Errorf("service %s runs `orderflow %s`, but the orderflow command has no such subcommand (it has %v)",
 				name, sub, sortedKeys(declared))
 		}
 		oneShot := name == "migrate"
@@ -421,7 +421,7 @@ func TestOrderflowEnvironment(t *testing.T) {
 		env := env(svc(t, p, name))
 		for k := range env {
 			if !known[k] {
-				t.Errorf("service %s sets %s, which cmd/orderflow's Config does not read (it reads %v)", name, k, sortedKeys(known))
+				t.Errorf("service %s sets %s, which the orderflow command's Config (internal/cli) does not read (it reads %v)", name, k, sortedKeys(known))
 			}
 		}
 		for _, k := range []string{"DATABASE_URL", "TEMPORAL_ADDRESS"} {

@@ -1,7 +1,5 @@
-// Command orderflow runs every part of orderflow: `orderflow api|worker|projector|relay|notifier|
-// migrate|token|projections rebuild|orders resolve|verify|load`. Each flag mirrors an environment variable
-// (listed in its help), so the same binary is configured the same way by hand, by
-// `make dev` and by docker-compose.
+// Command orderflow runs every part of orderflow (package internal/cli): `orderflow
+// help` lists the commands.
 package main
 
 import (
@@ -11,36 +9,15 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/spf13/cobra"
+	"github.com/orderflow/orderflow/internal/cli"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := rootCommand().ExecuteContext(ctx); err != nil {
+	if err := cli.Root().ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "orderflow:", err)
+		stop()
 		os.Exit(1)
 	}
-}
-
-func rootCommand() *cobra.Command {
-	cfg, err := loadConfig()
-	root := &cobra.Command{
-		Use:           "orderflow",
-		Short:         "An event-sourced food-delivery order service on PostgreSQL and Temporal",
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		PersistentPreRunE: func(*cobra.Command, []string) error {
-			return err // a malformed environment variable
-		},
-	}
-	root.PersistentFlags().StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "PostgreSQL connection string (DATABASE_URL)")
-	root.PersistentFlags().StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (LOG_LEVEL)")
-	root.PersistentFlags().StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json (LOG_FORMAT)")
-	root.PersistentFlags().BoolVar(&cfg.DevMode, "dev-mode", cfg.DevMode,
-		"development mode: accept the development token secret, and sign with it when TOKEN_SECRET is unset; never in production (ORDERFLOW_DEV_MODE)")
-	root.AddCommand(apiCommand(&cfg), workerCommand(&cfg), projectorCommand(&cfg), projectionsCommand(&cfg),
-		migrateCommand(&cfg), tokenCommand(&cfg), devCommand(&cfg), demoCommand(&cfg), ordersCommand(&cfg),
-		verifyCommand(&cfg), loadCommand(&cfg), relayCommand(&cfg), notifierCommand(&cfg), perfCommand(&cfg))
-	return root
 }

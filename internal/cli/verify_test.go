@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -47,7 +47,7 @@ func storeWithAnApprovedOrder(t *testing.T, held bool) pgtest.Schema {
 
 func runVerify(t testing.TB, schema pgtest.Schema, args ...string) (string, error) {
 	t.Setenv("DATABASE_URL", schema.URL())
-	cmd := rootCommand()
+	cmd := Root()
 	var out bytes.Buffer
 	cmd.SetOut(&out)
 	cmd.SetArgs(append([]string{"verify"}, args...))

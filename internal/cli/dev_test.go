@@ -1,4 +1,4 @@
-package main_test
+package cli_test
 
 import (
 	"bufio"
@@ -35,7 +35,7 @@ func TestDevStackStartsAndStopsCleanly(t *testing.T) {
 	require.NoError(t, os.Chmod(filepath.Dir(dir), 0o755)) // the throwaway cluster runs as postgres when we are root
 	require.NoError(t, os.Chmod(dir, 0o755))
 	bin := filepath.Join(dir, "orderflow")
-	build := exec.Command("go", "build", "-o", bin, ".")
+	build := exec.Command("go", "build", "-o", bin, "../../cmd/orderflow")
 	build.Stderr = os.Stderr
 	require.NoError(t, build.Run())
 
@@ -117,7 +117,7 @@ func TestDevStackKilledLeavesNoTemporalServer(t *testing.T) {
 	require.NoError(t, err)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "orderflow")
-	build := exec.Command("go", "build", "-o", bin, ".")
+	build := exec.Command("go", "build", "-o", bin, "../../cmd/orderflow")
 	build.Stderr = os.Stderr
 	require.NoError(t, build.Run())
 	// DATABASE_URL points at a schema of its own in the test database, so no cluster is

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -37,7 +37,7 @@ func execute(t *testing.T, env map[string]string, args ...string) (string, error
 	for k, v := range env {
 		t.Setenv(k, v)
 	}
-	root := rootCommand()
+	root := Root()
 	var out bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&out)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -25,7 +25,7 @@ import (
 // shipped, rejected, canceled; about 95,000 events, read models projected) next to
 // the floor it cannot beat: reading every event's data once.
 //
-//	go test -run '^$' -bench Verify -benchtime 3x ./cmd/orderflow/
+//	go test -run '^$' -bench Verify -benchtime 3x ./internal/cli/
 func BenchmarkVerify(b *testing.B) {
 	const orders = 10_000
 	schema := pgtest.NewSchema(b, eventstore.Migrations, projections.Migrations)
