@@ -23,11 +23,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	openapitypes "github.com/oapi-codegen/runtime/types"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/api/openapi"
 	"github.com/orderflow/orderflow/internal/apiclient"
 	"github.com/orderflow/orderflow/internal/demo"
 	"github.com/orderflow/orderflow/internal/load"
@@ -343,38 +345,43 @@ func idempotentRetries(t *testing.T) {
 	tokens := demo.SignedTokens{Tokens: api.Tokens{Secret: []byte(tokenSecret), Issuer: "orderflow"}}
 	adminToken, err := tokens.Admin()
 	require.NoError(t, err)
-	admin := &apiclient.Client{BaseURL: stack.apiURLs[0], Token: adminToken}
-	consumer, err := admin.RegisterConsumer(ctx, "Idem", "idem."+uuid.NewString()+"@example.com", 100_000, "EUR")
+	admin := apiclient.New(stack.apiURLs[0], adminToken, nil)
+	consumer, err := admin.RegisterConsumerWithResponse(ctx, nil, openapi.RegisterConsumerRequest{Name: "Idem",
+		Email: openapitypes.Email("idem." + uuid.NewString() + "@example.com"), CreditLimitCents: new(int64(100_000)), Currency: "EUR"})
 	require.NoError(t, err)
-	restaurant, err := admin.CreateRestaurant(ctx, apiclient.NewRestaurant{Name: "Idempotent Diner", AutoAccept: true,
-		AcceptanceTimeoutSeconds: 60, Currency: "EUR", Menu: []apiclient.MenuItem{{ID: "soup", Name: "Soup", PriceCents: 700}}})
+	restaurant, err := admin.CreateRestaurantWithResponse(ctx, nil, openapi.CreateRestaurantRequest{Name: "Idempotent Diner",
+		AutoAccept: new(true), AcceptanceTimeoutSeconds: 60, Currency: new("EUR"),
+		Menu: []openapi.MenuItemRequest{{ID: "soup", Name: "Soup", PriceCents: 700}}})
 	require.NoError(t, err)
-	consumerToken, err := tokens.Consumer(consumer.ID)
+	consumerToken, err := tokens.Consumer(consumer.JSON201.ID)
 	require.NoError(t, err)
-	newOrder := apiclient.NewOrder{ConsumerID: consumer.ID, RestaurantID: restaurant.ID,
-		Items:           []apiclient.Item{{MenuItemID: "soup", Quantity: 2}},
-		DeliveryAddress: apiclient.Address{Street: "1 Loop Rd", City: "Localhost", Zip: "12700"}}
-	place := func(ctx context.Context, api int, key string) (apiclient.Placed, error) {
-		c := &apiclient.Client{BaseURL: stack.apiURLs[api%len(stack.apiURLs)], Token: consumerToken}
+	newOrder := openapi.PlaceOrderRequest{ConsumerID: consumer.JSON201.ID, RestaurantID: restaurant.JSON201.ID,
+		Items:           []openapi.OrderItemRequest{{MenuItemID: "soup", Quantity: 2}},
+		DeliveryAddress: openapi.Address{Street: "1 Loop Rd", City: "Localhost", Zip: "12700"}}
+	place := func(ctx context.Context, api int, key string) (uuid.UUID, error) {
+		c := apiclient.New(stack.apiURLs[api%len(stack.apiURLs)], consumerToken, nil)
 		for {
-			placed, err := c.PlaceOrder(ctx, newOrder, key)
+			placed, err := c.PlaceOrderWithResponse(ctx, &openapi.PlaceOrderParams{IdempotencyKey: &key}, newOrder)
 			var problem *apiclient.Problem
 			if errors.As(err, &problem) && problem.Status == http.StatusConflict && ctx.Err() == nil {
 				time.Sleep(50 * time.Millisecond) // the first request with the key is still running
 				continue
 			}
-			return placed, err
+			if err != nil {
+				return uuid.Nil, err
+			}
+			return placed.JSON202.ID, nil
 		}
 	}
 
 	key := uuid.NewString()
-	ids := make([]string, 12)
+	ids := make([]uuid.UUID, 12)
 	var wg sync.WaitGroup
 	for i := range ids {
 		wg.Go(func() {
-			placed, err := place(ctx, i, key)
+			id, err := place(ctx, i, key)
 			require.NoError(t, err)
-			ids[i] = placed.ID
+			ids[i] = id
 		})
 	}
 	wg.Wait()
@@ -390,13 +397,13 @@ func idempotentRetries(t *testing.T) {
 	retried, err := place(ctx, 1, retryKey)
 	require.NoError(t, err)
 
-	for _, id := range []string{ids[0], retried.ID} {
-		o, err := admin.WaitForOrder(ctx, id, time.Minute, func(o apiclient.Order) bool { return o.Status == "APPROVED" })
+	for _, id := range []uuid.UUID{ids[0], retried} {
+		_, err := admin.WaitForOrder(ctx, id, time.Minute, func(o openapi.OrderView) bool { return o.Status == "APPROVED" })
 		require.NoError(t, err, "order %s", id)
-		events, err := admin.OrderEvents(ctx, o.ID)
+		events, err := admin.GetOrderEventsWithResponse(ctx, id)
 		require.NoError(t, err)
 		created := 0
-		for _, e := range events {
+		for _, e := range events.JSON200.Events {
 			if e.Type == "OrderCreated" {
 				created++
 			}
@@ -406,5 +413,5 @@ func idempotentRetries(t *testing.T) {
 	v, raw, err := stack.verify(ctx)
 	require.NoError(t, err, "orderflow verify:\n%s", raw)
 	t.Logf("12 concurrent POSTs with one key through both APIs gave order %s; a POST given up after 5ms and retried gave order %s; verify: %d orders, no violation",
-		ids[0], retried.ID, v.Orders)
+		ids[0], retried, v.Orders)
 }

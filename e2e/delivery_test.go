@@ -9,12 +9,12 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/api/openapi"
 	"github.com/orderflow/orderflow/internal/apiclient"
 	"github.com/orderflow/orderflow/internal/demo"
 	"github.com/orderflow/orderflow/internal/pgtest"
@@ -49,72 +49,86 @@ func TestDeliveryThroughTheAPI(t *testing.T) {
 	as := func(token string, err error) *apiclient.Client {
 		t.Helper()
 		require.NoError(t, err)
-		return &apiclient.Client{BaseURL: apiServer.URL, Token: token}
+		return apiclient.New(apiServer.URL, token, nil)
 	}
 	admin := as(signed.Admin())
-	ada, err := admin.RegisterConsumer(ctx, "Ada", "ada."+uuid.NewString()[:8]+"@example.com", 100_00, "EUR")
-	require.NoError(t, err)
-	trattoria, err := admin.CreateRestaurant(ctx, apiclient.NewRestaurant{Name: "Trattoria", AutoAccept: true,
-		AcceptanceTimeoutSeconds: 60, Currency: "EUR", Menu: []apiclient.MenuItem{{ID: "margherita", Name: "Margherita", PriceCents: 900}}})
-	require.NoError(t, err)
-	consumer, kitchen, courier := as(signed.Consumer(ada.ID)), as(signed.Restaurant(trattoria.ID)), as(signed.Courier("courier-17"))
+	ada := registerConsumer(ctx, t, admin, "Ada")
+	trattoria := createRestaurant(ctx, t, admin, "Trattoria", true, openapi.MenuItemRequest{ID: "margherita", Name: "Margherita", PriceCents: 900})
+	consumer, kitchen, courier := as(signed.Consumer(ada)), as(signed.Restaurant(trattoria)), as(signed.Courier("courier-17"))
 
-	placed, err := consumer.PlaceOrder(ctx, apiclient.NewOrder{ConsumerID: ada.ID, RestaurantID: trattoria.ID,
-		Items:           []apiclient.Item{{MenuItemID: "margherita", Quantity: 2}},
-		DeliveryAddress: apiclient.Address{Street: "1 Via Roma", City: "Milano", Zip: "20100"}}, "")
+	placed, err := placeOrder(ctx, consumer, ada, trattoria, openapi.OrderItemRequest{MenuItemID: "margherita", Quantity: 2})
 	require.NoError(t, err)
 	id := placed.ID
-	waitFor := func(status string) {
+	waitFor := func(status openapi.OrderStatus) {
 		t.Helper()
-		_, err := admin.WaitForOrder(ctx, id, demo.Timeout, func(o apiclient.Order) bool { return o.Status == status })
+		_, err := admin.WaitForOrder(ctx, id, demo.Timeout, func(o openapi.OrderView) bool { return o.Status == status })
 		require.NoError(t, err)
+	}
+	events := func() []openapi.RecordedEvent {
+		t.Helper()
+		resp, err := admin.GetOrderEventsWithResponse(ctx, id)
+		require.NoError(t, err)
+		return resp.JSON200.Events
 	}
 	trail := func() []string {
 		t.Helper()
-		events, err := admin.OrderEvents(ctx, id)
-		require.NoError(t, err)
-		types := make([]string, len(events))
-		for i, e := range events {
-			types[i] = e.Type
+		var types []string
+		for _, e := range events() {
+			types = append(types, e.Type)
 		}
 		return types
 	}
-	refused := func(err error, status int, code string) {
+	refused := func(err error, status int, code openapi.ErrorCode) {
 		t.Helper()
 		var p *apiclient.Problem
 		require.True(t, errors.As(err, &p), "want a %d %s problem, got %v", status, code, err)
-		require.Equal(t, status, p.Status, p.Detail)
-		require.Equal(t, code, p.Code, p.Detail)
+		require.Equal(t, status, p.Status, p.Error())
+		var got openapi.ErrorCode
+		if p.Code != nil {
+			got = *p.Code
+		}
+		require.Equal(t, code, got, p.Error())
+	}
+	deliver := func(by *apiclient.Client, key string) error {
+		var params *openapi.DeliverOrderParams
+		if key != "" {
+			params = &openapi.DeliverOrderParams{IdempotencyKey: &key}
+		}
+		_, err := by.DeliverOrderWithResponse(ctx, id, params)
+		return err
 	}
 
 	waitFor("APPROVED")
 	approved := trail()
-	refused(courier.DeliverOrder(ctx, id, ""), 409, "INVALID_STATE_TRANSITION") // the food has not left
-	for _, action := range []string{"preparing", "ready", "picked-up"} {
-		require.NoError(t, kitchen.TicketAction(ctx, id, action, ""))
+	refused(deliver(courier, ""), 409, "INVALID_STATE_TRANSITION") // the food has not left
+	for _, step := range demo.HandOver {
+		require.NoError(t, step.Send(ctx, kitchen, id), step.Action)
 	}
 	waitFor("SHIPPED")
 	shipped := trail()
 	require.Equal(t, append(approved, "TicketPreparationStarted", "TicketReadyForPickup", "TicketPickedUp", "OrderShipped"), shipped)
 
 	// The food has left: nothing to cancel or revise, and only a courier reports it.
-	refused(consumer.CancelOrder(ctx, id, "too late"), 409, "TICKET_ALREADY_PICKED_UP")
-	refused(consumer.ReviseOrder(ctx, id, []apiclient.Item{{MenuItemID: "margherita", Quantity: 3}}), 409, "TICKET_NOT_REVISABLE")
-	refused(consumer.DeliverOrder(ctx, id, ""), 403, "")
-	refused(kitchen.DeliverOrder(ctx, id, ""), 403, "")
+	_, err = consumer.CancelOrderWithResponse(ctx, id, nil, openapi.CancelOrderRequest{Reason: new("too late")})
+	refused(err, 409, "TICKET_ALREADY_PICKED_UP")
+	_, err = consumer.ReviseOrderWithResponse(ctx, id, nil, openapi.ReviseOrderRequest{
+		Items: []openapi.LineChange{{MenuItemID: "margherita", Quantity: 3}}})
+	refused(err, 409, "TICKET_NOT_REVISABLE")
+	refused(deliver(consumer, ""), 403, "")
+	refused(deliver(kitchen, ""), 403, "")
 	require.Equal(t, shipped, trail(), "a refusal wrote")
 
-	require.NoError(t, courier.DeliverOrder(ctx, id, "delivered-"+id))
+	key := "delivered-" + id.String()
+	require.NoError(t, deliver(courier, key))
 	waitFor("DELIVERED")
-	events, err := admin.OrderEvents(ctx, id)
-	require.NoError(t, err)
-	last := events[len(events)-1]
+	all := events()
+	last := all[len(all)-1]
 	require.Equal(t, append(shipped, "OrderDelivered"), trail())
 	require.Equal(t, "courier:courier-17", last.Metadata.User)
-	require.Equal(t, workflows.OrderWorkflowID(uuid.MustParse(id)), last.Metadata.WorkflowID)
+	require.Equal(t, workflows.OrderWorkflowID(id), last.Metadata.WorkflowID)
 
 	// The delivery ended the order's workflow.
-	run := temporal.GetWorkflow(ctx, workflows.OrderWorkflowID(uuid.MustParse(id)), "")
+	run := temporal.GetWorkflow(ctx, workflows.OrderWorkflowID(id), "")
 	var result workflows.OrderResult
 	require.NoError(t, run.Get(ctx, &result))
 	require.Equal(t, workflows.OrderResult{Status: "DELIVERED"}, result)
@@ -126,11 +140,11 @@ func TestDeliveryThroughTheAPI(t *testing.T) {
 	// key's record gone (expired, or its response lost), by Temporal, which answers an
 	// update it already ran even though the workflow has ended. Another report is
 	// refused.
-	require.NoError(t, courier.DeliverOrder(ctx, id, "delivered-"+id))
+	require.NoError(t, deliver(courier, key))
 	_, err = schema.Pool.Exec(ctx, `delete from api_idempotency_keys`)
 	require.NoError(t, err)
-	require.NoError(t, courier.DeliverOrder(ctx, id, "delivered-"+id))
-	refused(courier.DeliverOrder(ctx, id, "delivered-again-"+id), 409, "INVALID_STATE_TRANSITION")
-	refused(courier.DeliverOrder(ctx, id, ""), 409, "INVALID_STATE_TRANSITION")
+	require.NoError(t, deliver(courier, key))
+	refused(deliver(courier, "delivered-again-"+id.String()), 409, "INVALID_STATE_TRANSITION")
+	refused(deliver(courier, ""), 409, "INVALID_STATE_TRANSITION")
 	require.Equal(t, append(shipped, "OrderDelivered"), trail(), "a repeated report wrote")
 }

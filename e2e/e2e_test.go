@@ -75,7 +75,8 @@ func TestEveryPathThroughTheAPI(t *testing.T) {
 		wg.Wait()
 	})
 
-	outcomes, err := demo.Run(ctx, &apiclient.Client{BaseURL: httpServer.URL}, demo.SignedTokens{Tokens: tokens})
+	client := apiclient.New(httpServer.URL, "", nil)
+	outcomes, err := demo.Run(ctx, client, demo.SignedTokens{Tokens: tokens})
 	require.NoError(t, err)
 	require.Len(t, outcomes, 8)
 	for _, o := range outcomes {
@@ -90,10 +91,10 @@ func TestEveryPathThroughTheAPI(t *testing.T) {
 
 	// What the consumer apps read afterwards: each account holds what its consumer's
 	// live orders cost (demo.Accounts reads until it does).
-	restaurants, err := demo.Restaurants(ctx, &apiclient.Client{BaseURL: httpServer.URL}, demo.SignedTokens{Tokens: tokens}, outcomes)
+	restaurants, err := demo.Restaurants(ctx, client, demo.SignedTokens{Tokens: tokens}, outcomes)
 	require.NoError(t, err)
 	require.Len(t, restaurants, 3)
-	accounts, err := demo.Accounts(ctx, &apiclient.Client{BaseURL: httpServer.URL}, demo.SignedTokens{Tokens: tokens}, outcomes)
+	accounts, err := demo.Accounts(ctx, client, demo.SignedTokens{Tokens: tokens}, outcomes)
 	require.NoError(t, err)
 	require.Len(t, accounts, 3)
 
@@ -117,7 +118,7 @@ func TestEveryPathThroughTheAPI(t *testing.T) {
 func requireContext(t *testing.T, o demo.Outcome) {
 	var last int64
 	for _, e := range o.Events {
-		require.Equal(t, o.Order.ID, e.Metadata.CorrelationID, e.Type)
+		require.Equal(t, o.Order.ID.String(), e.Metadata.CorrelationID, e.Type)
 		require.NotEmpty(t, e.Metadata.User, e.Type)
 		require.NotEmpty(t, e.Metadata.RecordedAt, e.Type)
 		require.Greater(t, e.GlobalPosition, last, "the trail is in global order")
@@ -126,7 +127,7 @@ func requireContext(t *testing.T, o demo.Outcome) {
 		case "TicketPreparationStarted", "TicketReadyForPickup", "TicketPickedUp":
 			require.Empty(t, e.Metadata.WorkflowID, "the kitchen's own actions are not saga steps")
 		default:
-			require.Contains(t, e.Metadata.WorkflowID, workflows.OrderWorkflowID(mustUUID(t, o.Order.ID)), e.Type)
+			require.Contains(t, e.Metadata.WorkflowID, workflows.OrderWorkflowID(o.Order.ID), e.Type)
 			require.NotEmpty(t, e.Metadata.RunID, e.Type)
 		}
 	}
@@ -137,7 +138,7 @@ func requireContext(t *testing.T, o demo.Outcome) {
 // and its OrderStatus search attribute agreeing with the read model.
 func requireWorkflow(t *testing.T, o demo.Outcome) {
 	ctx := context.Background()
-	id := workflows.OrderWorkflowID(mustUUID(t, o.Order.ID))
+	id := workflows.OrderWorkflowID(o.Order.ID)
 	want := enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED
 	if o.Order.Status == "APPROVED" || o.Order.Status == "SHIPPED" {
 		want = enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
@@ -152,26 +153,20 @@ func requireWorkflow(t *testing.T, o demo.Outcome) {
 		if p, ok := info.SearchAttributes.GetIndexedFields()["OrderStatus"]; ok {
 			status = string(p.GetData())
 		}
-		return info.Status == want && status == `"`+o.Order.Status+`"`
+		return info.Status == want && status == `"`+string(o.Order.Status)+`"`
 	}, 20*time.Second, 100*time.Millisecond, "workflow %s should be %s with OrderStatus %s", id, want, o.Order.Status)
 }
 
 // snapshot is every scenario's order as the read model has it.
-func snapshot(t *testing.T, schema pgtest.Schema, outcomes []demo.Outcome) map[string]projections.OrderView {
+func snapshot(t *testing.T, schema pgtest.Schema, outcomes []demo.Outcome) map[uuid.UUID]projections.OrderView {
 	q := projections.Queries{Pool: schema.Pool}
-	out := map[string]projections.OrderView{}
+	out := map[uuid.UUID]projections.OrderView{}
 	for _, o := range outcomes {
-		v, err := q.GetOrder(context.Background(), mustUUID(t, o.Order.ID))
+		v, err := q.GetOrder(context.Background(), o.Order.ID)
 		require.NoError(t, err)
 		out[o.Order.ID] = v
 	}
 	return out
-}
-
-func mustUUID(t *testing.T, s string) uuid.UUID {
-	id, err := uuid.Parse(s)
-	require.NoError(t, err)
-	return id
 }
 
 func requireTracesFromRequestToActivities(t *testing.T, spans tracetest.SpanStubs, orders int) {

@@ -64,7 +64,7 @@ func (ev *events) requirePublished(t *testing.T, o demo.Outcome) {
 
 	var texts []string
 	require.Eventually(t, func() bool {
-		recorded, err := notifier.ForOrder(context.Background(), ev.s.Pool, mustUUID(t, o.Order.ID))
+		recorded, err := notifier.ForOrder(context.Background(), ev.s.Pool, o.Order.ID)
 		require.NoError(t, err)
 		texts = texts[:0]
 		for _, n := range recorded {

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/api/openapi"
 	"github.com/orderflow/orderflow/domain/registry"
 	"github.com/orderflow/orderflow/internal/apiclient"
 	"github.com/orderflow/orderflow/internal/demo"
@@ -51,7 +52,7 @@ func TestMenusAndAccountsThroughTheAPI(t *testing.T) {
 	signed := demo.SignedTokens{Tokens: tokens}
 	adminToken, err := signed.Admin()
 	require.NoError(t, err)
-	admin := &apiclient.Client{BaseURL: httpServer.URL, Token: adminToken}
+	admin := apiclient.New(httpServer.URL, adminToken, nil)
 	as := func(token string, err error) *apiclient.Client {
 		t.Helper()
 		require.NoError(t, err)
@@ -59,101 +60,120 @@ func TestMenusAndAccountsThroughTheAPI(t *testing.T) {
 	}
 
 	// The restaurant revises its menu; every app reads the menu back.
-	created, err := admin.CreateRestaurant(ctx, apiclient.NewRestaurant{Name: "Osteria", AcceptanceTimeoutSeconds: 60,
-		Currency: "EUR", Menu: []apiclient.MenuItem{
-			{ID: "margherita", Name: "Margherita", PriceCents: 900}, {ID: "lasagna", Name: "Lasagna", PriceCents: 1200}}})
-	require.NoError(t, err)
-	osteria := as(signed.Restaurant(created.ID))
-	menu := []apiclient.MenuItem{{ID: "margherita", Name: "Margherita", PriceCents: 950},
-		{ID: "lasagna", Name: "Lasagna", PriceCents: 1200}, {ID: "tiramisu", Name: "Tiramisu", PriceCents: 550}}
-	revised, err := osteria.ReviseMenu(ctx, created.ID, menu)
-	require.NoError(t, err)
+	created := createRestaurant(ctx, t, admin, "Osteria", false,
+		openapi.MenuItemRequest{ID: "margherita", Name: "Margherita", PriceCents: 900},
+		openapi.MenuItemRequest{ID: "lasagna", Name: "Lasagna", PriceCents: 1200})
+	osteria := as(signed.Restaurant(created))
+	reviseMenu := func(menu ...openapi.MenuItemRequest) openapi.Restaurant {
+		t.Helper()
+		resp, err := osteria.ReviseMenuWithResponse(ctx, created, openapi.ReviseMenuRequest{Menu: menu})
+		require.NoError(t, err)
+		return *resp.JSON200
+	}
+	menu := []openapi.MenuItem{{ID: "margherita", Name: "Margherita", PriceCents: 950, Currency: "EUR"},
+		{ID: "lasagna", Name: "Lasagna", PriceCents: 1200, Currency: "EUR"}, {ID: "tiramisu", Name: "Tiramisu", PriceCents: 550, Currency: "EUR"}}
+	revised := reviseMenu(openapi.MenuItemRequest{ID: "margherita", Name: "Margherita", PriceCents: 950},
+		openapi.MenuItemRequest{ID: "lasagna", Name: "Lasagna", PriceCents: 1200}, openapi.MenuItemRequest{ID: "tiramisu", Name: "Tiramisu", PriceCents: 550})
 	require.Equal(t, "EUR", revised.Currency)
 
-	stranger := as(signed.Consumer(uuid.NewString()))
-	r := await(t, "the revised menu", func() (apiclient.Restaurant, error) { return stranger.GetRestaurant(ctx, created.ID) },
-		func(r apiclient.Restaurant) bool { return r.Version == 3 })
+	stranger := as(signed.Consumer(uuid.New()))
+	r := await(t, "the revised menu", func() (openapi.RestaurantView, error) {
+		resp, err := stranger.GetRestaurantWithResponse(ctx, created)
+		if err != nil {
+			return openapi.RestaurantView{}, err
+		}
+		return *resp.JSON200, nil
+	}, func(r openapi.RestaurantView) bool { return r.Version == 3 })
 	require.Equal(t, menu, r.Menu)
-	require.Equal(t, "OPEN", r.Status)
+	require.Equal(t, openapi.RestaurantViewStatusOPEN, r.Status)
 	require.Equal(t, "EUR", r.Currency)
 	require.False(t, r.AutoAccept)
 	require.Equal(t, 60, r.AcceptanceTimeoutSeconds)
-	open, next, err := stranger.OpenRestaurants(ctx, "", 10)
+	open, err := stranger.ListOpenRestaurantsWithResponse(ctx, &openapi.ListOpenRestaurantsParams{Limit: new(10)})
 	require.NoError(t, err)
-	require.Empty(t, next)
-	require.Len(t, open, 1)
-	require.Equal(t, r, open[0])
+	require.Nil(t, open.JSON200.NextCursor)
+	require.Len(t, open.JSON200.Restaurants, 1)
+	require.Equal(t, r, open.JSON200.Restaurants[0])
 
 	// A consumer reads their own account: nothing held yet.
-	registered, err := admin.RegisterConsumer(ctx, "Ada", "ada."+uuid.NewString()[:8]+"@example.com", 100_00, "EUR")
-	require.NoError(t, err)
-	ada := as(signed.Consumer(registered.ID))
-	account := func(what string, done func(apiclient.Account) bool) apiclient.Account {
+	registered := registerConsumer(ctx, t, admin, "Ada")
+	ada := as(signed.Consumer(registered))
+	account := func(what string, done func(openapi.Account) bool) openapi.Account {
 		t.Helper()
-		return await(t, what, func() (apiclient.Consumer, error) { return ada.GetConsumer(ctx, registered.ID) },
-			func(c apiclient.Consumer) bool { return done(c.Account) }).Account
+		return await(t, what, func() (openapi.ConsumerWithAccount, error) {
+			resp, err := ada.GetConsumerWithResponse(ctx, registered)
+			if err != nil {
+				return openapi.ConsumerWithAccount{}, err
+			}
+			return *resp.JSON200, nil
+		}, func(c openapi.ConsumerWithAccount) bool { return done(c.Account) }).Account
 	}
-	a := account("the account", func(apiclient.Account) bool { return true })
-	require.Equal(t, apiclient.Account{Currency: "EUR", CreditLimitCents: 100_00, HeldCents: 0, AvailableCents: 100_00,
-		Authorizations: []apiclient.Authorization{}}, a)
+	a := account("the account", func(openapi.Account) bool { return true })
+	require.Equal(t, "EUR", a.Currency)
+	require.Equal(t, int64(100_00), a.CreditLimitCents)
+	require.Zero(t, a.HeldCents)
+	require.Equal(t, int64(100_00), a.AvailableCents)
+	require.Equal(t, []openapi.Authorization{}, a.Authorizations)
 
 	// An order: 2 margheritas at 9.50 and a lasagna at 12.00, held while the restaurant
 	// has not answered yet.
-	placed, err := ada.PlaceOrder(ctx, apiclient.NewOrder{ConsumerID: registered.ID, RestaurantID: created.ID,
-		Items:           []apiclient.Item{{MenuItemID: "margherita", Quantity: 2}, {MenuItemID: "lasagna", Quantity: 1}},
-		DeliveryAddress: apiclient.Address{Street: "1 Via Roma", City: "Milano", Zip: "20100"}}, "")
+	placed, err := placeOrder(ctx, ada, registered, created,
+		openapi.OrderItemRequest{MenuItemID: "margherita", Quantity: 2}, openapi.OrderItemRequest{MenuItemID: "lasagna", Quantity: 1})
 	require.NoError(t, err)
 	require.Equal(t, int64(3100), placed.TotalCents)
-	held := func(cents int64) func(apiclient.Account) bool {
-		return func(a apiclient.Account) bool { return a.HeldCents == cents }
+	held := func(cents int64) func(openapi.Account) bool {
+		return func(a openapi.Account) bool { return a.HeldCents == cents }
 	}
 	a = account("the order's hold", held(3100))
-	require.Equal(t, []apiclient.Authorization{{OrderID: placed.ID, AmountCents: 3100}}, a.Authorizations)
+	require.Equal(t, []openapi.Authorization{{OrderID: placed.ID, AmountCents: 3100}}, a.Authorizations)
 	require.Equal(t, int64(100_00-3100), a.AvailableCents)
-	o, err := ada.GetOrder(ctx, placed.ID)
+	o, err := ada.GetOrderWithResponse(ctx, placed.ID, nil)
 	require.NoError(t, err)
-	require.Equal(t, "APPROVAL_PENDING", o.Status, "the restaurant has not answered")
+	require.Equal(t, openapi.OrderStatusAPPROVALPENDING, o.JSON200.Status, "the restaurant has not answered")
 
 	// While it is in flight the lasagna leaves the menu and the margherita costs more.
-	_, err = osteria.ReviseMenu(ctx, created.ID, []apiclient.MenuItem{{ID: "margherita", Name: "Margherita", PriceCents: 1000},
-		{ID: "tiramisu", Name: "Tiramisu", PriceCents: 550}})
+	reviseMenu(openapi.MenuItemRequest{ID: "margherita", Name: "Margherita", PriceCents: 1000},
+		openapi.MenuItemRequest{ID: "tiramisu", Name: "Tiramisu", PriceCents: 550})
+	require.NoError(t, retryWhileNotThere(ctx, func() error {
+		_, err := osteria.AcceptTicketWithResponse(ctx, placed.ID, nil)
+		return err
+	}))
+	approved, err := ada.WaitForOrder(ctx, placed.ID, time.Minute, func(o openapi.OrderView) bool { return o.Status == "APPROVED" })
 	require.NoError(t, err)
-	require.NoError(t, retryWhileNotThere(ctx, func() error { return osteria.TicketAction(ctx, placed.ID, "accept", "") }))
-	o, err = ada.WaitForOrder(ctx, placed.ID, time.Minute, func(o apiclient.Order) bool { return o.Status == "APPROVED" })
-	require.NoError(t, err)
-	require.Equal(t, int64(3100), o.TotalCents, "priced when placed")
-	require.Equal(t, []apiclient.Line{{MenuItemID: "margherita", Quantity: 2, UnitPriceCents: 950, TotalCents: 1900},
-		{MenuItemID: "lasagna", Quantity: 1, UnitPriceCents: 1200, TotalCents: 1200}}, o.Items)
+	require.Equal(t, int64(3100), approved.TotalCents, "priced when placed")
+	require.Equal(t, []openapi.OrderItem{{MenuItemID: "margherita", Name: "Margherita", Quantity: 2, UnitPriceCents: 950, TotalCents: 1900},
+		{MenuItemID: "lasagna", Name: "Lasagna", Quantity: 1, UnitPriceCents: 1200, TotalCents: 1200}}, approved.Items)
 	account("the approved order's hold", held(3100))
 
 	// The order may still change the lasagna it holds, at the price it was placed with.
-	require.NoError(t, ada.ReviseOrder(ctx, placed.ID, []apiclient.Item{{MenuItemID: "lasagna", Quantity: 2}}))
-	o, err = ada.WaitForOrder(ctx, placed.ID, time.Minute, func(o apiclient.Order) bool {
+	_, err = ada.ReviseOrderWithResponse(ctx, placed.ID, nil,
+		openapi.ReviseOrderRequest{Items: []openapi.LineChange{{MenuItemID: "lasagna", Quantity: 2}}})
+	require.NoError(t, err)
+	revisedOrder, err := ada.WaitForOrder(ctx, placed.ID, time.Minute, func(o openapi.OrderView) bool {
 		return o.Status == "APPROVED" && o.TotalCents == 4300
 	})
-	require.NoError(t, err, "the revision did not go through: %+v", o)
-	require.Nil(t, o.LastRefusal)
+	require.NoError(t, err, "the revision did not go through: %+v", revisedOrder)
+	require.Nil(t, revisedOrder.LastRefusal)
 	a = account("the revised hold", held(4300))
-	require.Equal(t, []apiclient.Authorization{{OrderID: placed.ID, AmountCents: 4300}}, a.Authorizations)
+	require.Equal(t, []openapi.Authorization{{OrderID: placed.ID, AmountCents: 4300}}, a.Authorizations)
 
 	// A new order is priced from the menu of its moment, which no longer has lasagna.
 	var p *apiclient.Problem
-	_, err = ada.PlaceOrder(ctx, apiclient.NewOrder{ConsumerID: registered.ID, RestaurantID: created.ID,
-		Items:           []apiclient.Item{{MenuItemID: "lasagna", Quantity: 1}},
-		DeliveryAddress: apiclient.Address{Street: "1 Via Roma", City: "Milano", Zip: "20100"}}, "")
+	_, err = placeOrder(ctx, ada, registered, created, openapi.OrderItemRequest{MenuItemID: "lasagna", Quantity: 1})
 	require.ErrorAs(t, err, &p)
-	require.Equal(t, "MENU_ITEM_NOT_FOUND", p.Code)
-	second, err := ada.PlaceOrder(ctx, apiclient.NewOrder{ConsumerID: registered.ID, RestaurantID: created.ID,
-		Items:           []apiclient.Item{{MenuItemID: "margherita", Quantity: 1}},
-		DeliveryAddress: apiclient.Address{Street: "1 Via Roma", City: "Milano", Zip: "20100"}}, "")
+	require.True(t, p.HasCode(openapi.MENUITEMNOTFOUND), p.Error())
+	second, err := placeOrder(ctx, ada, registered, created, openapi.OrderItemRequest{MenuItemID: "margherita", Quantity: 1})
 	require.NoError(t, err)
 	require.Equal(t, int64(1000), second.TotalCents)
 	account("both orders' holds", held(4300+1000))
 
 	// Canceled, each order's hold is released.
-	for _, id := range []string{second.ID, placed.ID} {
-		require.NoError(t, retryWhileNotThere(ctx, func() error { return ada.CancelOrder(ctx, id, "changed my mind") }))
-		_, err = ada.WaitForOrder(ctx, id, time.Minute, func(o apiclient.Order) bool { return o.Status == "CANCELED" })
+	for _, id := range []uuid.UUID{second.ID, placed.ID} {
+		require.NoError(t, retryWhileNotThere(ctx, func() error {
+			_, err := ada.CancelOrderWithResponse(ctx, id, nil, openapi.CancelOrderRequest{Reason: new("changed my mind")})
+			return err
+		}))
+		_, err = ada.WaitForOrder(ctx, id, time.Minute, func(o openapi.OrderView) bool { return o.Status == "CANCELED" })
 		require.NoError(t, err)
 	}
 	a = account("no hold", held(0))
@@ -161,12 +181,12 @@ func TestMenusAndAccountsThroughTheAPI(t *testing.T) {
 	require.Equal(t, int64(100_00), a.AvailableCents)
 
 	// Nobody else reads the account, nor learns whether it exists.
-	_, theirs := stranger.GetConsumer(ctx, registered.ID)
-	missing := uuid.NewString()
-	_, none := stranger.GetConsumer(ctx, missing)
+	_, theirs := stranger.GetConsumerWithResponse(ctx, registered)
+	missing := uuid.New()
+	_, none := stranger.GetConsumerWithResponse(ctx, missing)
 	require.ErrorAs(t, theirs, &p)
 	require.Equal(t, 404, p.Status)
-	require.Equal(t, strings.ReplaceAll(none.Error(), missing, "<id>"), strings.ReplaceAll(theirs.Error(), registered.ID, "<id>"))
+	require.Equal(t, strings.ReplaceAll(none.Error(), missing.String(), "<id>"), strings.ReplaceAll(theirs.Error(), registered.String(), "<id>"))
 
 	// Every read model, the new ones included, equals a replay of the store.
 	require.EventuallyWithT(t, func(c *assert.CollectT) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/orderflow/orderflow/aggregate"
 	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/api/openapi"
 	"github.com/orderflow/orderflow/domain/event"
 	"github.com/orderflow/orderflow/domain/order"
 	"github.com/orderflow/orderflow/domain/restaurant"
@@ -62,32 +63,27 @@ func TestReadYourWritesBeforeTheSagaHasWritten(t *testing.T) {
 	signed := demo.SignedTokens{Tokens: tokens}
 	adminToken, err := signed.Admin()
 	require.NoError(t, err)
-	admin := &apiclient.Client{BaseURL: apiServer.URL, Token: adminToken}
-	consumer, err := admin.RegisterConsumer(ctx, "Ada", "ada."+uuid.NewString()[:8]+"@example.com", 100_00, "EUR")
+	admin := apiclient.New(apiServer.URL, adminToken, nil)
+	consumerID := registerConsumer(ctx, t, admin, "Ada")
+	restaurantID := createRestaurant(ctx, t, admin, "Trattoria", true, openapi.MenuItemRequest{ID: "margherita", Name: "Margherita", PriceCents: 900})
+	consumerToken, err := signed.Consumer(consumerID)
 	require.NoError(t, err)
-	kitchen, err := admin.CreateRestaurant(ctx, apiclient.NewRestaurant{Name: "Trattoria", AutoAccept: true,
-		AcceptanceTimeoutSeconds: 60, Currency: "EUR", Menu: []apiclient.MenuItem{{ID: "margherita", Name: "Margherita", PriceCents: 900}}})
+	placed, err := placeOrder(ctx, admin.As(consumerToken), consumerID, restaurantID, openapi.OrderItemRequest{MenuItemID: "margherita", Quantity: 2})
 	require.NoError(t, err)
-	consumerToken, err := signed.Consumer(consumer.ID)
-	require.NoError(t, err)
-	address := apiclient.Address{Street: "1 Via Roma", City: "Milano", Zip: "20100"}
-	placed, err := admin.As(consumerToken).PlaceOrder(ctx, apiclient.NewOrder{ConsumerID: consumer.ID, RestaurantID: kitchen.ID,
-		Items: []apiclient.Item{{MenuItemID: "margherita", Quantity: 2}}, DeliveryAddress: address}, "")
-	require.NoError(t, err)
-	orderID := uuid.MustParse(placed.ID)
+	orderID := placed.ID
 	t.Cleanup(func() { _ = temporal.TerminateWorkflow(ctx, workflows.OrderWorkflowID(orderID), "", "test over") })
 
 	// Another consumer, another restaurant, and an id nobody placed: 404 at once, alike.
-	stranger, err := signed.Consumer(uuid.NewString())
+	stranger, err := signed.Consumer(uuid.New())
 	require.NoError(t, err)
-	otherKitchen, err := signed.Restaurant(uuid.NewString())
+	otherKitchen, err := signed.Restaurant(uuid.New())
 	require.NoError(t, err)
 	missing := uuid.NewString()
 	start := time.Now()
-	theirs := requireGet(t, apiServer.URL+"/v1/orders/"+placed.ID+"?min_version=1", stranger, http.StatusNotFound)
-	require.Equal(t, theirs, requireGet(t, apiServer.URL+"/v1/orders/"+placed.ID+"?min_version=1", otherKitchen, http.StatusNotFound))
+	theirs := requireGet(t, apiServer.URL+"/v1/orders/"+orderID.String()+"?min_version=1", stranger, http.StatusNotFound)
+	require.Equal(t, theirs, requireGet(t, apiServer.URL+"/v1/orders/"+orderID.String()+"?min_version=1", otherKitchen, http.StatusNotFound))
 	none := requireGet(t, apiServer.URL+"/v1/orders/"+missing+"?min_version=1", stranger, http.StatusNotFound)
-	require.Equal(t, strings.ReplaceAll(none, missing, "<id>"), strings.ReplaceAll(theirs, placed.ID, "<id>"))
+	require.Equal(t, strings.ReplaceAll(none, missing, "<id>"), strings.ReplaceAll(theirs, orderID.String(), "<id>"))
 	require.Less(t, time.Since(start), 2*time.Second, "a refusal waited")
 
 	// Its consumer waits, and gets the order once the saga's first step has written it.
@@ -98,11 +94,10 @@ func TestReadYourWritesBeforeTheSagaHasWritten(t *testing.T) {
 	}
 	got := make(chan answer, 1)
 	go func() {
-		status, body, err := get(apiServer.URL+"/v1/orders/"+placed.ID+"?min_version=1", consumerToken)
+		status, body, err := get(apiServer.URL+"/v1/orders/"+orderID.String()+"?min_version=1", consumerToken)
 		got <- answer{status, body, err}
 	}()
 	time.Sleep(500 * time.Millisecond)
-	restaurantID := uuid.MustParse(kitchen.ID)
 	r, _, err := aggregate.Load(ctx, s.Store, restaurant.StreamName(restaurantID), (*restaurant.State).Apply)
 	require.NoError(t, err)
 	priced, err := restaurant.PriceOrder(r, []restaurant.OrderLine{{MenuItemID: "margherita", Quantity: 2}})
@@ -110,9 +105,9 @@ func TestReadYourWritesBeforeTheSagaHasWritten(t *testing.T) {
 	lines, total := order.LinesFromPriced(priced)
 	_, err = aggregate.Execute(ctx, s.Store, aggregate.Command[order.State]{
 		Stream: order.StreamName(orderID), Apply: (*order.State).Apply,
-		Metadata: eventstore.Metadata{User: "consumer:" + consumer.ID, CorrelationID: placed.ID},
+		Metadata: eventstore.Metadata{User: "consumer:" + consumerID.String(), CorrelationID: orderID.String()},
 		Decide: func(st order.State) ([]event.Event, error) {
-			return order.Create(st, order.CreateCommand{OrderID: orderID, ConsumerID: uuid.MustParse(consumer.ID),
+			return order.Create(st, order.CreateCommand{OrderID: orderID, ConsumerID: consumerID,
 				RestaurantID: restaurantID, Lines: lines, Total: total,
 				DeliveryAddress: order.Address{Street: address.Street, City: address.City, Zip: address.Zip}})
 		},
@@ -123,7 +118,7 @@ func TestReadYourWritesBeforeTheSagaHasWritten(t *testing.T) {
 		require.NoError(t, a.err)
 		require.Equal(t, http.StatusOK, a.status, a.body)
 		require.Contains(t, a.body, `"version":1`)
-		require.Contains(t, a.body, placed.ID)
+		require.Contains(t, a.body, orderID.String())
 	case <-time.After(10 * time.Second):
 		t.Fatal("the consumer's read-your-writes wait did not answer")
 	}

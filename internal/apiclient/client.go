@@ -1,96 +1,111 @@
-// Package apiclient is a small typed client of orderflow's HTTP API, for the demo and
-// the end-to-end tests. It speaks only HTTP and JSON: it shares no types with the
-// server, so it checks the contract rather than the code.
+// Package apiclient is the client of orderflow's HTTP API that the demo, the load
+// generator and the end-to-end tests use: the one oapi-codegen generates from
+// api/openapi.yaml (package api/openapi), with what the document cannot say. It shares
+// no types with the server's Go code, only those generated from the document, so it
+// checks the contract rather than the code.
+//
+// It adds the bearer token (As acts as someone else), turns every answer that is not
+// 2xx into a *Problem error, and waits for an order's read model (WaitForOrder). The
+// rest is the generated client's: call its methods on Client, with its types.
 package apiclient
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
+
+	"github.com/orderflow/orderflow/api/openapi"
 )
 
-// Client calls the API at BaseURL (e.g. http://127.0.0.1:8080) with a bearer token.
+// Client calls the API as one principal. Its generated methods answer a non-2xx
+// response with a nil response and a *Problem, so a nil error means a 2xx whose body
+// is in the response's JSON2xx field.
 type Client struct {
-	BaseURL string
-	Token   string
-	HTTP    *http.Client
+	*openapi.ClientWithResponses
 	// PollInterval is how often WaitForOrder reads the order: 100ms when zero.
 	PollInterval time.Duration
+
+	baseURL string
+	http    *http.Client
+}
+
+// New is a client of the API at baseURL (e.g. http://127.0.0.1:8080) acting with the
+// bearer token ("" for none), sending through httpClient (nil for
+// http.DefaultClient).
+func New(baseURL, token string, httpClient *http.Client) *Client {
+	if httpClient == nil {
+		httpClient = http.DefaultClient
+	}
+	generated, err := openapi.NewClientWithResponses(baseURL,
+		openapi.WithHTTPClient(problemDoer{httpClient}), openapi.WithRequestEditorFn(bearer(token)))
+	if err != nil {
+		// Only an option can fail, and neither of these does.
+		panic(fmt.Sprintf("apiclient: %v", err))
+	}
+	return &Client{ClientWithResponses: generated, baseURL: baseURL, http: httpClient}
 }
 
 // As is the same client acting with another token.
 func (c *Client) As(token string) *Client {
-	clone := *c
-	clone.Token = token
-	return &clone
+	other := New(c.baseURL, token, c.http)
+	other.PollInterval = c.PollInterval
+	return other
 }
 
-// Problem is an error response (RFC 9457).
+func bearer(token string) openapi.RequestEditorFn {
+	return func(_ context.Context, req *http.Request) error {
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		return nil
+	}
+}
+
+// Problem is an answer that is not 2xx: the API's problem document (RFC 9457), with
+// Status the HTTP status. Code is nil for the API's own failures (malformed request,
+// authentication, not found by path, ...), set for business failures.
 type Problem struct {
-	Type   string `json:"type"`
-	Title  string `json:"title"`
-	Status int    `json:"status"`
-	Detail string `json:"detail"`
-	Code   string `json:"code"`
-	Errors []struct {
-		Field   string `json:"field"`
-		Message string `json:"message"`
-	} `json:"errors"`
+	openapi.Problem
 }
 
 func (p *Problem) Error() string {
-	return fmt.Sprintf("%d %s: %s", p.Status, p.Title, p.Detail)
+	detail := ""
+	if p.Detail != nil {
+		detail = *p.Detail
+	}
+	return fmt.Sprintf("%d %s: %s", p.Status, p.Title, detail)
 }
 
-// do sends body as JSON and decodes a 2xx response into out (when not nil); any other
-// status is a *Problem.
-func (c *Client) do(ctx context.Context, method, path string, body, out any, header ...string) error {
-	var reader io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		reader = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(c.BaseURL, "/")+path, reader)
-	if err != nil {
-		return err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Authorization", "Bearer "+c.Token)
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	h := c.HTTP
-	if h == nil {
-		h = http.DefaultClient
-	}
-	resp, err := h.Do(req)
-	if err != nil {
-		return err
+// HasCode says whether the problem is the business failure code.
+func (p *Problem) HasCode(code openapi.ErrorCode) bool {
+	return p.Code != nil && *p.Code == code
+}
+
+// problemDoer sends the generated client's requests, and turns every response that is
+// not 2xx into a *Problem: one place for what each generated response type would
+// otherwise leave to its caller, status by status.
+type problemDoer struct{ http *http.Client }
+
+func (d problemDoer) Do(req *http.Request) (*http.Response, error) {
+	// The URL is the generated client's, from the base URL the caller chose: the API
+	// under test or the one an operator named, never a request's own input.
+	resp, err := d.http.Do(req) //nolint:gosec // G704: the base URL is the caller's configuration
+	if err != nil || (resp.StatusCode >= 200 && resp.StatusCode <= 299) {
+		return resp, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		p := &Problem{Status: resp.StatusCode}
-		if err := json.Unmarshal(raw, p); err != nil {
-			p.Detail = string(raw)
-		}
-		return p
+	p := &Problem{}
+	if json.Unmarshal(raw, &p.Problem) != nil {
+		// Not a problem document (a proxy's page, say): its text is the detail.
+		p.Problem = openapi.Problem{Title: http.StatusText(resp.StatusCode), Detail: new(string(raw))}
 	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(raw, out)
+	p.Status = resp.StatusCode
+	return nil, p
 }

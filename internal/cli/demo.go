@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/orderflow/orderflow/api/openapi"
 	"github.com/orderflow/orderflow/domain/money"
 	"github.com/orderflow/orderflow/integration"
 	"github.com/orderflow/orderflow/internal/apiclient"
@@ -58,7 +59,7 @@ func demoCommand(cfg *Config) *cobra.Command {
 				}
 				defer watcher.Stop()
 			}
-			client, tokens := &apiclient.Client{BaseURL: apiURL}, demo.SignedTokens{Tokens: cfg.tokens()}
+			client, tokens := apiclient.New(apiURL, "", nil), demo.SignedTokens{Tokens: cfg.tokens()}
 			outcomes, err := demo.Run(ctx, client, tokens)
 			if err != nil {
 				return err
@@ -75,7 +76,7 @@ func demoCommand(cfg *Config) *cobra.Command {
 				if o.Order.RejectionReason != nil {
 					reason = *o.Order.RejectionReason
 				}
-				link := strings.TrimSuffix(uiURL, "/") + "/namespaces/default/workflows/order-" + o.Order.ID
+				link := strings.TrimSuffix(uiURL, "/") + "/namespaces/default/workflows/order-" + o.Order.ID.String()
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", o.Scenario, o.Order.Status, reason, len(o.Events), link)
 				if o.Err != nil {
 					failures = append(failures, fmt.Sprintf("%s: %v", o.Scenario, o.Err))
@@ -131,7 +132,7 @@ func printArrivals(out io.Writer, outcomes []demo.Outcome, arrivals [][]demo.Arr
 }
 
 // printReads shows restaurants and accounts as a consumer app reads them.
-func printReads(w io.Writer, restaurants []apiclient.Restaurant, accounts []apiclient.Consumer) error {
+func printReads(w io.Writer, restaurants []openapi.RestaurantView, accounts []openapi.ConsumerWithAccount) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "\nRESTAURANT\tSTATUS\tMENU")
 	for _, r := range restaurants {

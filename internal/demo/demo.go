@@ -14,14 +14,15 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/api/openapi"
 	"github.com/orderflow/orderflow/internal/apiclient"
 )
 
 // Tokens mints bearer tokens for the principals the scenarios act as.
 type Tokens interface {
 	Admin() (string, error)
-	Consumer(id string) (string, error)
-	Restaurant(id string) (string, error)
+	Consumer(id uuid.UUID) (string, error)
+	Restaurant(id uuid.UUID) (string, error)
 	Courier(name string) (string, error)
 }
 
@@ -29,11 +30,12 @@ type Tokens interface {
 type Outcome struct {
 	Scenario string
 	// Want is the status the scenario expects and WantReason the rejection reason.
-	Want, WantReason string
-	WantTrail        []string
-	Order            apiclient.Order
-	Events           []apiclient.Event
-	Err              error
+	Want       openapi.OrderStatus
+	WantReason string
+	WantTrail  []string
+	Order      openapi.OrderView
+	Events     []openapi.RecordedEvent
+	Err        error
 }
 
 // Timeout bounds how long a scenario waits for its order to settle.
@@ -52,9 +54,9 @@ func Run(ctx context.Context, base *apiclient.Client, tokens Tokens) ([]Outcome,
 	var out []Outcome
 	for _, s := range scenarios {
 		o := Outcome{Scenario: s.name, Want: s.want, WantReason: s.reason, WantTrail: s.trail}
-		var id string
+		var id uuid.UUID
 		id, o.Err = s.run(ctx, w)
-		if id != "" {
+		if id != uuid.Nil {
 			o.Order, o.Events = w.settle(ctx, id, s, o.Err)
 		}
 		if o.Err == nil {
@@ -69,15 +71,15 @@ func Run(ctx context.Context, base *apiclient.Client, tokens Tokens) ([]Outcome,
 // complete (the read model may show the status a moment before the last event of a
 // trail is appended: compensations run before the order is rejected, but a pickup's
 // kitchen events come before OrderShipped).
-func (w *world) settle(ctx context.Context, id string, s scenario, failed error) (apiclient.Order, []apiclient.Event) {
+func (w *world) settle(ctx context.Context, id uuid.UUID, s scenario, failed error) (openapi.OrderView, []openapi.RecordedEvent) {
 	timeout := Timeout
 	if failed != nil {
 		timeout = time.Second
 	}
-	o, _ := w.admin.WaitForOrder(ctx, id, timeout, func(o apiclient.Order) bool { return o.Status == s.want })
+	o, _ := w.admin.WaitForOrder(ctx, id, timeout, func(o openapi.OrderView) bool { return o.Status == s.want })
 	deadline := time.Now().Add(timeout)
 	for {
-		events, err := w.admin.OrderEvents(ctx, id)
+		events, err := w.trail(ctx, id)
 		if err != nil || len(events) >= len(s.trail) || time.Now().After(deadline) {
 			return o, events
 		}
@@ -124,6 +126,26 @@ func eventually(ctx context.Context, f func() error) error {
 	}
 }
 
+// HandOver is an accepted ticket's way to the courier: the kitchen's requests, in
+// order, each with the last part of its path (a ticket's id is its order's).
+var HandOver = []struct {
+	Action string
+	Send   func(ctx context.Context, kitchen *apiclient.Client, ticketID uuid.UUID) error
+}{
+	{"preparing", func(ctx context.Context, kitchen *apiclient.Client, id uuid.UUID) error {
+		_, err := kitchen.StartPreparingTicketWithResponse(ctx, id, nil)
+		return err
+	}},
+	{"ready", func(ctx context.Context, kitchen *apiclient.Client, id uuid.UUID) error {
+		_, err := kitchen.MarkTicketReadyWithResponse(ctx, id, nil)
+		return err
+	}},
+	{"picked-up", func(ctx context.Context, kitchen *apiclient.Client, id uuid.UUID) error {
+		_, err := kitchen.PickUpTicketWithResponse(ctx, id, nil)
+		return err
+	}},
+}
+
 // SignedTokens mints tokens with the API's own signing key, as `orderflow token` does.
 type SignedTokens struct{ Tokens api.Tokens }
 
@@ -132,22 +154,14 @@ func (t SignedTokens) Admin() (string, error) {
 	return t.issue(api.Principal{Role: api.RoleAdmin, Subject: "demo"})
 }
 
-// Consumer mints a token for the consumer with the given id (a UUID).
-func (t SignedTokens) Consumer(id string) (string, error) {
-	u, err := uuid.Parse(id)
-	if err != nil {
-		return "", err
-	}
-	return t.issue(api.Principal{Role: api.RoleConsumer, Subject: id, ConsumerID: u})
+// Consumer mints a token for the consumer with the given id.
+func (t SignedTokens) Consumer(id uuid.UUID) (string, error) {
+	return t.issue(api.Principal{Role: api.RoleConsumer, Subject: id.String(), ConsumerID: id})
 }
 
-// Restaurant mints a token for the restaurant with the given id (a UUID).
-func (t SignedTokens) Restaurant(id string) (string, error) {
-	u, err := uuid.Parse(id)
-	if err != nil {
-		return "", err
-	}
-	return t.issue(api.Principal{Role: api.RoleRestaurant, Subject: id, RestaurantID: u})
+// Restaurant mints a token for the restaurant with the given id.
+func (t SignedTokens) Restaurant(id uuid.UUID) (string, error) {
+	return t.issue(api.Principal{Role: api.RoleRestaurant, Subject: id.String(), RestaurantID: id})
 }
 
 // Courier mints a courier's token: a courier has no id but its name, the subject.

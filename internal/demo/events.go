@@ -59,11 +59,7 @@ func (w *Watcher) Stop() { w.consumer.Stop() }
 
 // Published waits up to timeout for want events of the order, and returns what
 // arrived, in arrival order.
-func (w *Watcher) Published(ctx context.Context, orderID string, want int, timeout time.Duration) []integration.Envelope {
-	id, err := uuid.Parse(orderID)
-	if err != nil {
-		return nil
-	}
+func (w *Watcher) Published(ctx context.Context, id uuid.UUID, want int, timeout time.Duration) []integration.Envelope {
 	deadline := time.After(timeout)
 	for {
 		w.mu.Lock()

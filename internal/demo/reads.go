@@ -6,27 +6,30 @@ import (
 	"slices"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/orderflow/orderflow/api/openapi"
 	"github.com/orderflow/orderflow/internal/apiclient"
 )
 
 // liveStatuses are the statuses of an order whose card hold stands.
-var liveStatuses = []string{"APPROVED", "SHIPPED", "DELIVERED"}
+var liveStatuses = []openapi.OrderStatus{openapi.OrderStatusAPPROVED, openapi.OrderStatusSHIPPED, openapi.OrderStatusDELIVERED}
 
 // Accounts reads the consumers who placed the outcomes' orders, with their accounts,
 // as a consumer app shows them (GET /v1/consumers/:id), in the order they first
 // ordered. Each account must hold exactly what that consumer's live orders cost: it is
 // read until its read model says so, and an error says which did not within Timeout.
-func Accounts(ctx context.Context, base *apiclient.Client, tokens Tokens, outcomes []Outcome) ([]apiclient.Consumer, error) {
+func Accounts(ctx context.Context, base *apiclient.Client, tokens Tokens, outcomes []Outcome) ([]openapi.ConsumerWithAccount, error) {
 	admin, err := tokens.Admin()
 	if err != nil {
 		return nil, err
 	}
 	client := base.As(admin)
-	var ids []string
-	held := map[string]int64{}
+	var ids []uuid.UUID
+	held := map[uuid.UUID]int64{}
 	for _, o := range outcomes {
 		id := o.Order.ConsumerID
-		if id == "" {
+		if id == uuid.Nil {
 			continue // the scenario failed before the order was read
 		}
 		if !slices.Contains(ids, id) {
@@ -36,10 +39,15 @@ func Accounts(ctx context.Context, base *apiclient.Client, tokens Tokens, outcom
 			held[id] += o.Order.TotalCents
 		}
 	}
-	out := make([]apiclient.Consumer, 0, len(ids))
+	out := make([]openapi.ConsumerWithAccount, 0, len(ids))
 	for _, id := range ids {
-		c, err := readUntil(ctx, func() (apiclient.Consumer, error) { return client.GetConsumer(ctx, id) },
-			func(c apiclient.Consumer) bool { return c.Account.HeldCents == held[id] })
+		c, err := readUntil(ctx, func() (openapi.ConsumerWithAccount, error) {
+			resp, err := client.GetConsumerWithResponse(ctx, id)
+			if err != nil {
+				return openapi.ConsumerWithAccount{}, err
+			}
+			return *resp.JSON200, nil
+		}, func(c openapi.ConsumerWithAccount) bool { return c.Account.HeldCents == held[id] })
 		if err != nil {
 			return out, fmt.Errorf("consumer %s: %w (their live orders cost %d)", id, err, held[id])
 		}
@@ -50,20 +58,25 @@ func Accounts(ctx context.Context, base *apiclient.Client, tokens Tokens, outcom
 
 // Restaurants reads the restaurants the outcomes' orders were placed with, with their
 // current menus, as a consumer app shows them (GET /v1/restaurants/:id).
-func Restaurants(ctx context.Context, base *apiclient.Client, tokens Tokens, outcomes []Outcome) ([]apiclient.Restaurant, error) {
+func Restaurants(ctx context.Context, base *apiclient.Client, tokens Tokens, outcomes []Outcome) ([]openapi.RestaurantView, error) {
 	admin, err := tokens.Admin()
 	if err != nil {
 		return nil, err
 	}
 	client := base.As(admin)
-	var out []apiclient.Restaurant
+	var out []openapi.RestaurantView
 	for _, o := range outcomes {
 		id := o.Order.RestaurantID
-		if id == "" || slices.ContainsFunc(out, func(r apiclient.Restaurant) bool { return r.ID == id }) {
+		if id == uuid.Nil || slices.ContainsFunc(out, func(r openapi.RestaurantView) bool { return r.ID == id }) {
 			continue
 		}
-		r, err := readUntil(ctx, func() (apiclient.Restaurant, error) { return client.GetRestaurant(ctx, id) },
-			func(apiclient.Restaurant) bool { return true })
+		r, err := readUntil(ctx, func() (openapi.RestaurantView, error) {
+			resp, err := client.GetRestaurantWithResponse(ctx, id)
+			if err != nil {
+				return openapi.RestaurantView{}, err
+			}
+			return *resp.JSON200, nil
+		}, func(openapi.RestaurantView) bool { return true })
 		if err != nil {
 			return out, fmt.Errorf("restaurant %s: %w", id, err)
 		}

@@ -24,7 +24,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	openapitypes "github.com/oapi-codegen/runtime/types"
 
+	"github.com/orderflow/orderflow/api/openapi"
 	"github.com/orderflow/orderflow/internal/apiclient"
 	"github.com/orderflow/orderflow/internal/demo"
 )
@@ -159,8 +161,9 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Report, error) {
 		defer transport.CloseIdleConnections()
 		httpClient = &http.Client{Transport: transport, Timeout: cfg.RequestTimeout}
 	}
-	l := &loader{cfg: cfg, base: &apiclient.Client{BaseURL: cfg.BaseURL, HTTP: httpClient, PollInterval: cfg.PollInterval},
-		retries: map[string]int{}}
+	base := apiclient.New(cfg.BaseURL, "", httpClient)
+	base.PollInterval = cfg.PollInterval
+	l := &loader{cfg: cfg, base: base, retries: map[string]int{}}
 	if err := l.setup(ctx); err != nil {
 		return Report{}, fmt.Errorf("set up the load's consumers and restaurants at %s: %w", cfg.BaseURL, err)
 	}
@@ -191,12 +194,12 @@ type loader struct {
 
 // world is what the run orders from: its own consumers and restaurants.
 type world struct {
-	rich, broke    []string // consumers with ample credit, and with less than any order
-	auto, byHand   string   // a restaurant that accepts by itself, one that answers through the API
+	rich, broke    []uuid.UUID // consumers with ample credit, and with less than any order
+	auto, byHand   uuid.UUID   // a restaurant that accepts by itself, one that answers through the API
 	margheritaCost int64
 }
 
-var menu = []apiclient.MenuItem{
+var menu = []openapi.MenuItemRequest{
 	{ID: "margherita", Name: "Pizza Margherita", PriceCents: 900},
 	{ID: "tiramisu", Name: "Tiramisu", PriceCents: 550},
 }
@@ -215,41 +218,42 @@ func (l *loader) setup(ctx context.Context) error {
 	tag := runTag()
 	for i := range l.cfg.Consumers {
 		for _, c := range []struct {
-			pool   *[]string
+			pool   *[]uuid.UUID
 			what   string
 			credit int64
 		}{{&l.w.rich, "ample", ampleCredit}, {&l.w.broke, "scant", scantCredit}} {
 			name := fmt.Sprintf("load-%s-%s-%d", tag, c.what, i+1)
-			var created apiclient.Consumer
+			var created *openapi.RegisterConsumerResponse
 			err := whileThrottled(ctx, func() (err error) {
-				created, err = admin.RegisterConsumer(ctx, name, name+"@example.com", c.credit, currency)
+				created, err = admin.RegisterConsumerWithResponse(ctx, nil, openapi.RegisterConsumerRequest{Name: name,
+					Email: openapitypes.Email(name + "@example.com"), CreditLimitCents: &c.credit, Currency: currency})
 				return err
 			})
 			if err != nil {
 				return fmt.Errorf("register consumer %s: %w", name, err)
 			}
-			*c.pool = append(*c.pool, created.ID)
+			*c.pool = append(*c.pool, created.JSON201.ID)
 		}
 	}
 	// The restaurant that answers by hand waits longer than any order may take, so its
 	// orders end as the load decides, not by timing out.
 	byHandTimeout := min(max(int(2*l.cfg.SettleTimeout/time.Second), 60), 86400)
 	for _, r := range []struct {
-		id      *string
+		id      *uuid.UUID
 		name    string
 		auto    bool
 		timeout int
 	}{{&l.w.auto, "load-" + tag + " auto-accepting kitchen", true, 60}, {&l.w.byHand, "load-" + tag + " kitchen answering by hand", false, byHandTimeout}} {
-		var created apiclient.Restaurant
+		var created *openapi.CreateRestaurantResponse
 		err := whileThrottled(ctx, func() (err error) {
-			created, err = admin.CreateRestaurant(ctx, apiclient.NewRestaurant{Name: r.name, AutoAccept: r.auto,
-				AcceptanceTimeoutSeconds: r.timeout, Currency: currency, Menu: menu})
+			created, err = admin.CreateRestaurantWithResponse(ctx, nil, openapi.CreateRestaurantRequest{Name: r.name,
+				AutoAccept: &r.auto, AcceptanceTimeoutSeconds: r.timeout, Currency: new(currency), Menu: menu})
 			return err
 		})
 		if err != nil {
 			return fmt.Errorf("create restaurant %s: %w", r.name, err)
 		}
-		*r.id = created.ID
+		*r.id = created.JSON201.ID
 	}
 	l.w.margheritaCost = menu[0].PriceCents
 	return nil
@@ -286,12 +290,12 @@ func (l *loader) admin() (*apiclient.Client, error) {
 	return l.base.As(t), err
 }
 
-func (l *loader) consumer(id string) (*apiclient.Client, error) {
+func (l *loader) consumer(id uuid.UUID) (*apiclient.Client, error) {
 	t, err := l.cfg.Tokens.Consumer(id)
 	return l.base.As(t), err
 }
 
-func (l *loader) restaurant(id string) (*apiclient.Client, error) {
+func (l *loader) restaurant(id uuid.UUID) (*apiclient.Client, error) {
 	t, err := l.cfg.Tokens.Restaurant(id)
 	return l.base.As(t), err
 }

@@ -1,13 +1,14 @@
 package load
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/orderflow/orderflow/internal/apiclient"
+	"github.com/orderflow/orderflow/api/openapi"
 )
 
 func TestParseMixReadsKindsAndPercents(t *testing.T) {
@@ -112,36 +113,38 @@ func TestPercentileIsNearestRank(t *testing.T) {
 
 func TestOutcomesAreJudgedByKind(t *testing.T) {
 	reason := func(s string) *string { return &s }
-	refusal := func(change string) *apiclient.Refusal {
-		return &apiclient.Refusal{Change: change, Reason: "INVALID_STATE_TRANSITION"}
+	// The last refusal is an unnamed type of the generated OrderView: set from the wire.
+	refused := func(o openapi.OrderView, change string) openapi.OrderView {
+		require.NoError(t, json.Unmarshal([]byte(`{"change":"`+change+`","reason":"INVALID_STATE_TRANSITION"}`), &o.LastRefusal))
+		return o
 	}
 	for _, c := range []struct {
 		flow     flow
-		order    apiclient.Order
+		order    openapi.OrderView
 		outcome  string
 		expected bool
 	}{
-		{flow{kind: Approved}, apiclient.Order{Status: "APPROVED"}, "APPROVED", true},
-		{flow{kind: Approved}, apiclient.Order{Status: "REJECTED", RejectionReason: reason("RESTAURANT_TIMEOUT")}, "REJECTED RESTAURANT_TIMEOUT", false},
-		{flow{kind: Approved}, apiclient.Order{Status: "NEEDS_ATTENTION"}, "NEEDS_ATTENTION", false},
-		{flow{kind: Declined}, apiclient.Order{Status: "REJECTED", RejectionReason: reason("INSUFFICIENT_CREDIT")}, "REJECTED INSUFFICIENT_CREDIT", true},
-		{flow{kind: Declined}, apiclient.Order{Status: "APPROVED"}, "APPROVED", false},
-		{flow{kind: Declined}, apiclient.Order{Status: "REJECTED", RejectionReason: reason("RESTAURANT_REJECTED")}, "REJECTED RESTAURANT_REJECTED", false},
-		{flow{kind: Rejected}, apiclient.Order{Status: "REJECTED", RejectionReason: reason("RESTAURANT_REJECTED")}, "REJECTED RESTAURANT_REJECTED", true},
-		{flow{kind: Rejected}, apiclient.Order{Status: "REJECTED", RejectionReason: reason("RESTAURANT_TIMEOUT")}, "REJECTED RESTAURANT_TIMEOUT", false},
-		{flow{kind: Canceled}, apiclient.Order{Status: "CANCELED"}, "CANCELED", true},
-		{flow{kind: Canceled}, apiclient.Order{Status: "APPROVED"}, "APPROVED", false},
-		{flow{kind: Canceled, cancelRefused: "INVALID_STATE_TRANSITION"}, apiclient.Order{Status: "APPROVED"},
+		{flow{kind: Approved}, openapi.OrderView{Status: "APPROVED"}, "APPROVED", true},
+		{flow{kind: Approved}, openapi.OrderView{Status: "REJECTED", RejectionReason: reason("RESTAURANT_TIMEOUT")}, "REJECTED RESTAURANT_TIMEOUT", false},
+		{flow{kind: Approved}, openapi.OrderView{Status: "NEEDS_ATTENTION"}, "NEEDS_ATTENTION", false},
+		{flow{kind: Declined}, openapi.OrderView{Status: "REJECTED", RejectionReason: reason("INSUFFICIENT_CREDIT")}, "REJECTED INSUFFICIENT_CREDIT", true},
+		{flow{kind: Declined}, openapi.OrderView{Status: "APPROVED"}, "APPROVED", false},
+		{flow{kind: Declined}, openapi.OrderView{Status: "REJECTED", RejectionReason: reason("RESTAURANT_REJECTED")}, "REJECTED RESTAURANT_REJECTED", false},
+		{flow{kind: Rejected}, openapi.OrderView{Status: "REJECTED", RejectionReason: reason("RESTAURANT_REJECTED")}, "REJECTED RESTAURANT_REJECTED", true},
+		{flow{kind: Rejected}, openapi.OrderView{Status: "REJECTED", RejectionReason: reason("RESTAURANT_TIMEOUT")}, "REJECTED RESTAURANT_TIMEOUT", false},
+		{flow{kind: Canceled}, openapi.OrderView{Status: "CANCELED"}, "CANCELED", true},
+		{flow{kind: Canceled}, openapi.OrderView{Status: "APPROVED"}, "APPROVED", false},
+		{flow{kind: Canceled, cancelRefused: "INVALID_STATE_TRANSITION"}, openapi.OrderView{Status: "APPROVED"},
 			"APPROVED (cancel refused: 409 INVALID_STATE_TRANSITION)", true},
-		{flow{kind: Canceled}, apiclient.Order{Status: "APPROVED", LastRefusal: refusal("cancel")},
+		{flow{kind: Canceled}, refused(openapi.OrderView{Status: "APPROVED"}, "cancel"),
 			"APPROVED (cancel refused: INVALID_STATE_TRANSITION)", true},
-		{flow{kind: Canceled, cancelRefused: "INVALID_STATE_TRANSITION"}, apiclient.Order{Status: "NEEDS_ATTENTION"},
+		{flow{kind: Canceled, cancelRefused: "INVALID_STATE_TRANSITION"}, openapi.OrderView{Status: "NEEDS_ATTENTION"},
 			"NEEDS_ATTENTION (cancel refused: 409 INVALID_STATE_TRANSITION)", false},
-		{flow{kind: Revised, revisedTotal: 2700}, apiclient.Order{Status: "APPROVED", TotalCents: 2700}, "APPROVED (revised)", true},
-		{flow{kind: Revised, revisedTotal: 2700}, apiclient.Order{Status: "APPROVED", TotalCents: 900, LastRefusal: refusal("revise")},
+		{flow{kind: Revised, revisedTotal: 2700}, openapi.OrderView{Status: "APPROVED", TotalCents: 2700}, "APPROVED (revised)", true},
+		{flow{kind: Revised, revisedTotal: 2700}, refused(openapi.OrderView{Status: "APPROVED", TotalCents: 900}, "revise"),
 			"APPROVED (revise refused: INVALID_STATE_TRANSITION)", true},
-		{flow{kind: Revised, revisedTotal: 2700}, apiclient.Order{Status: "APPROVED", TotalCents: 900}, "APPROVED", false},
-		{flow{kind: Revised}, apiclient.Order{Status: "REJECTED", RejectionReason: reason("RESTAURANT_TIMEOUT")}, "REJECTED RESTAURANT_TIMEOUT", false},
+		{flow{kind: Revised, revisedTotal: 2700}, openapi.OrderView{Status: "APPROVED", TotalCents: 900}, "APPROVED", false},
+		{flow{kind: Revised}, openapi.OrderView{Status: "REJECTED", RejectionReason: reason("RESTAURANT_TIMEOUT")}, "REJECTED RESTAURANT_TIMEOUT", false},
 	} {
 		t.Run(fmt.Sprintf("%s %s", c.flow.kind, c.outcome), func(t *testing.T) {
 			require.Equal(t, c.outcome, c.flow.outcome(c.order))

@@ -9,7 +9,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/orderflow/orderflow/api/openapi"
 	"github.com/orderflow/orderflow/internal/apiclient"
+	"github.com/orderflow/orderflow/internal/demo"
 )
 
 // result is where one order ended.
@@ -44,7 +48,7 @@ const (
 )
 
 // pending is a status a saga is still working on.
-func pending(status string) bool {
+func pending(status openapi.OrderStatus) bool {
 	switch status {
 	case "", "APPROVAL_PENDING", "CANCEL_PENDING", "REVISION_PENDING":
 		return true
@@ -53,7 +57,7 @@ func pending(status string) bool {
 }
 
 // settledState is the first settled state of an order left to its saga.
-func settledState(o apiclient.Order) bool { return !pending(o.Status) }
+func settledState(o openapi.OrderView) bool { return !pending(o.Status) }
 
 // errSettledMeanwhile stops a request the saga was not ready for: the order settled
 // without it.
@@ -63,7 +67,7 @@ var errSettledMeanwhile = errors.New("the order settled before the request was t
 type flow struct {
 	l        *loader
 	kind     Kind
-	id       string
+	id       uuid.UUID
 	start    time.Time
 	admin    *apiclient.Client
 	consumer *apiclient.Client
@@ -74,7 +78,7 @@ type flow struct {
 	// step is what the order was waiting for, and last the order as last read: what a
 	// failure reports.
 	step string
-	last apiclient.Order
+	last openapi.OrderView
 }
 
 // order places one order of the kind, drives it down its path and waits for it to
@@ -99,9 +103,9 @@ func (l *loader) order(parent context.Context, kind Kind) (r result) {
 		return r
 	}
 	quantity := 1 + rand.IntN(3)
-	items := []apiclient.Item{{MenuItemID: "margherita", Quantity: quantity}}
+	items := []openapi.OrderItemRequest{{MenuItemID: "margherita", Quantity: quantity}}
 	if rand.IntN(2) == 0 {
-		items = append(items, apiclient.Item{MenuItemID: "tiramisu", Quantity: 1})
+		items = append(items, openapi.OrderItemRequest{MenuItemID: "tiramisu", Quantity: 1})
 	}
 	f.start = time.Now()
 	ctx, cancel := context.WithDeadline(parent, f.start.Add(l.cfg.SettleTimeout))
@@ -120,11 +124,12 @@ func (l *loader) order(parent context.Context, kind Kind) (r result) {
 
 	f.step = "placing it"
 	key := newOrderKey()
-	var placed apiclient.Placed
+	var placed *openapi.PlaceOrderResponse
 	_, err = l.call(ctx, "place", func(ctx context.Context) error {
 		var err error
-		placed, err = f.consumer.PlaceOrder(ctx, apiclient.NewOrder{ConsumerID: consumerID, RestaurantID: restaurantID,
-			Items: items, DeliveryAddress: apiclient.Address{Street: "1 Via Roma", City: "Milano", Zip: "20100"}}, key)
+		placed, err = f.consumer.PlaceOrderWithResponse(ctx, &openapi.PlaceOrderParams{IdempotencyKey: &key},
+			openapi.PlaceOrderRequest{ConsumerID: consumerID, RestaurantID: restaurantID, Items: items,
+				DeliveryAddress: openapi.Address{Street: "1 Via Roma", City: "Milano", Zip: "20100"}})
 		return err
 	})
 	if err != nil {
@@ -133,11 +138,12 @@ func (l *loader) order(parent context.Context, kind Kind) (r result) {
 		}
 		return r
 	}
-	r.placed, r.id, f.id = true, placed.ID, placed.ID
+	f.id = placed.JSON202.ID
+	r.placed, r.id = true, f.id.String()
 	l.placed.Add(1)
 	f.step = "waiting for it to settle"
 
-	var o apiclient.Order
+	var o openapi.OrderView
 	switch kind {
 	case Approved, Declined:
 		o, err = f.wait(ctx, settledState)
@@ -156,7 +162,7 @@ func (l *loader) order(parent context.Context, kind Kind) (r result) {
 		}
 		return r
 	}
-	r.settled, r.latency, r.status = true, time.Since(f.start), o.Status
+	r.settled, r.latency, r.status = true, time.Since(f.start), string(o.Status)
 	r.outcome = f.outcome(o)
 	if !f.expected(o) {
 		r.fail(fmt.Sprintf("unexpected outcome: %s ended %s", kind, r.outcome), describe(o))
@@ -165,31 +171,35 @@ func (l *loader) order(parent context.Context, kind Kind) (r result) {
 }
 
 // reject answers the ticket as the restaurant once the saga waits for it.
-func (f *flow) reject(ctx context.Context) (apiclient.Order, error) {
+func (f *flow) reject(ctx context.Context) (openapi.OrderView, error) {
 	restaurant, err := f.l.restaurant(f.l.w.byHand)
 	if err != nil {
-		return apiclient.Order{}, err
+		return openapi.OrderView{}, err
 	}
 	f.step = "rejecting its ticket (the API answered 404 or 409 until then)"
 	_, err = f.untilReady(ctx, "reject", true, func(ctx context.Context) error {
-		return restaurant.TicketAction(ctx, f.id, "reject", "load test: the kitchen is full")
+		_, err := restaurant.RejectTicketWithResponse(ctx, f.id, nil,
+			openapi.RejectTicketRequest{Reason: new("load test: the kitchen is full")})
+		return err
 	})
 	if err != nil && !errors.Is(err, errSettledMeanwhile) {
-		return apiclient.Order{}, opError{"reject", err}
+		return openapi.OrderView{}, opError{"reject", err}
 	}
 	f.step = "waiting for it to settle after the rejection"
 	return f.wait(ctx, settledState)
 }
 
 // cancel cancels the order as its consumer at a random moment within CancelWithin.
-func (f *flow) cancel(ctx context.Context) (apiclient.Order, error) {
+func (f *flow) cancel(ctx context.Context) (openapi.OrderView, error) {
 	f.step = "waiting for the moment to cancel it"
 	if err := sleep(ctx, jitter(f.l.cfg.CancelWithin)); err != nil {
-		return apiclient.Order{}, err
+		return openapi.OrderView{}, err
 	}
 	f.step = "canceling it (the API answered 404 until then)"
 	ambiguous, err := f.untilReady(ctx, "cancel", false, func(ctx context.Context) error {
-		return f.consumer.CancelOrder(ctx, f.id, "load test: changed my mind")
+		_, err := f.consumer.CancelOrderWithResponse(ctx, f.id, nil,
+			openapi.CancelOrderRequest{Reason: new("load test: changed my mind")})
+		return err
 	})
 	f.step = "waiting for it to settle after the cancel"
 	var p *apiclient.Problem
@@ -197,24 +207,24 @@ func (f *flow) cancel(ctx context.Context) (apiclient.Order, error) {
 	case err == nil, ambiguous && isConflict(err):
 		// Accepted (a 409 after an attempt that may have got through is taken as that
 		// attempt's success): done when canceled, or when the cancel is recorded as refused.
-		return f.wait(ctx, func(o apiclient.Order) bool {
+		return f.wait(ctx, func(o openapi.OrderView) bool {
 			return o.Status == statusCanceled || (settledState(o) && o.Status != statusApproved) || refused(o, "cancel")
 		})
 	case errors.As(err, &p) && p.Status == 409:
 		// Too late (or refused for another reason): acceptable if the order settles.
-		f.cancelRefused = p.Code
-		if f.cancelRefused == "" {
-			f.cancelRefused = p.Title
+		f.cancelRefused = p.Title
+		if p.Code != nil {
+			f.cancelRefused = string(*p.Code)
 		}
 		return f.wait(ctx, settledState)
 	case errors.Is(err, errSettledMeanwhile):
 		return f.wait(ctx, settledState)
 	}
-	return apiclient.Order{}, opError{"cancel", err}
+	return openapi.OrderView{}, opError{"cancel", err}
 }
 
 // revise waits for the order to be approved, then raises the pizzas by two.
-func (f *flow) revise(ctx context.Context, quantity int) (apiclient.Order, error) {
+func (f *flow) revise(ctx context.Context, quantity int) (openapi.OrderView, error) {
 	f.step = "waiting for its approval, to revise it"
 	o, err := f.wait(ctx, settledState)
 	if err != nil || o.Status != statusApproved {
@@ -229,14 +239,16 @@ func (f *flow) revise(ctx context.Context, quantity int) (apiclient.Order, error
 	f.revisedTotal = o.TotalCents + 2*unit
 	f.step = "revising it"
 	ambiguous, err := f.l.call(ctx, "revise", func(ctx context.Context) error {
-		return f.consumer.ReviseOrder(ctx, f.id, []apiclient.Item{{MenuItemID: "margherita", Quantity: quantity + 2}})
+		_, err := f.consumer.ReviseOrderWithResponse(ctx, f.id, nil,
+			openapi.ReviseOrderRequest{Items: []openapi.LineChange{{MenuItemID: "margherita", Quantity: quantity + 2}}})
+		return err
 	})
 	if err != nil && !(ambiguous && isConflict(err)) {
 		return o, opError{"revise", err}
 	}
 	// Done when approved again at the new total, or with the revision's refusal recorded.
 	f.step = "waiting for it to settle after the revision"
-	return f.wait(ctx, func(o apiclient.Order) bool {
+	return f.wait(ctx, func(o openapi.OrderView) bool {
 		return (o.Status == statusApproved && (o.TotalCents == f.revisedTotal || refused(o, "revise"))) ||
 			(settledState(o) && o.Status != statusApproved)
 	})
@@ -245,7 +257,7 @@ func (f *flow) revise(ctx context.Context, quantity int) (apiclient.Order, error
 // deliver waits for the order to be approved, has its restaurant cook it and hand it
 // over, waits for it to ship, and reports it delivered as a courier (one of as many as
 // there are consumers).
-func (f *flow) deliver(ctx context.Context, n int) (apiclient.Order, error) {
+func (f *flow) deliver(ctx context.Context, n int) (openapi.OrderView, error) {
 	f.step = "waiting for its approval, to cook it"
 	o, err := f.wait(ctx, settledState)
 	if err != nil || o.Status != statusApproved {
@@ -262,38 +274,41 @@ func (f *flow) deliver(ctx context.Context, n int) (apiclient.Order, error) {
 	// The kitchen's actions are idempotent (the same action again changes nothing), so
 	// a retried one is harmless; one refused (409) means the order left the path
 	// (canceled from Temporal, say) and ends where it settles.
-	elsewhere := func(o apiclient.Order) bool {
+	elsewhere := func(o openapi.OrderView) bool {
 		return settledState(o) && o.Status != statusApproved && o.Status != statusShipped
 	}
-	for _, action := range []string{"preparing", "ready", "picked-up"} {
-		f.step = "handing it over (" + action + ")"
-		if _, err := f.l.call(ctx, action, func(ctx context.Context) error {
-			return kitchen.TicketAction(ctx, f.id, action, "")
+	for _, step := range demo.HandOver {
+		f.step = "handing it over (" + step.Action + ")"
+		if _, err := f.l.call(ctx, step.Action, func(ctx context.Context) error {
+			return step.Send(ctx, kitchen, f.id)
 		}); err != nil {
 			if isConflict(err) {
 				return f.wait(ctx, settledState)
 			}
-			return o, opError{action, err}
+			return o, opError{step.Action, err}
 		}
 	}
 	f.step = "waiting for it to ship"
-	if o, err = f.wait(ctx, func(o apiclient.Order) bool { return o.Status == statusShipped || elsewhere(o) }); err != nil ||
+	if o, err = f.wait(ctx, func(o openapi.OrderView) bool { return o.Status == statusShipped || elsewhere(o) }); err != nil ||
 		o.Status != statusShipped {
 		return o, err
 	}
 	f.step = "reporting its delivery"
-	key := "load-delivered-" + f.id
-	ambiguous, err := f.l.call(ctx, "deliver", func(ctx context.Context) error { return courier.DeliverOrder(ctx, f.id, key) })
+	key := "load-delivered-" + f.id.String()
+	ambiguous, err := f.l.call(ctx, "deliver", func(ctx context.Context) error {
+		_, err := courier.DeliverOrderWithResponse(ctx, f.id, &openapi.DeliverOrderParams{IdempotencyKey: &key})
+		return err
+	})
 	if err != nil && !(ambiguous && isConflict(err)) {
 		return o, opError{"deliver", err}
 	}
 	f.step = "waiting for it to be delivered"
-	return f.wait(ctx, func(o apiclient.Order) bool { return o.Status == statusDelivered || elsewhere(o) })
+	return f.wait(ctx, func(o openapi.OrderView) bool { return o.Status == statusDelivered || elsewhere(o) })
 }
 
 // wait polls the order until done says it has settled; transient failures are retried
 // until ctx ends.
-func (f *flow) wait(ctx context.Context, done func(apiclient.Order) bool) (apiclient.Order, error) {
+func (f *flow) wait(ctx context.Context, done func(openapi.OrderView) bool) (openapi.OrderView, error) {
 	for {
 		o, err := f.admin.WaitForOrder(ctx, f.id, f.l.cfg.SettleTimeout, done)
 		if o.Status != "" {
@@ -327,9 +342,9 @@ func (f *flow) untilReady(ctx context.Context, op string, conflictMeansNotYet bo
 		}
 		if time.Since(lastLook) >= time.Second {
 			lastLook = time.Now()
-			if o, err := f.admin.GetOrder(ctx, f.id); err == nil {
-				f.last = o
-				if settledState(o) {
+			if resp, err := f.admin.GetOrderWithResponse(ctx, f.id, nil); err == nil {
+				f.last = *resp.JSON200
+				if settledState(f.last) {
 					return ambiguous, errSettledMeanwhile
 				}
 			}
@@ -388,7 +403,7 @@ func isConflict(err error) bool {
 	return errors.As(err, &p) && p.Status == 409
 }
 
-func refused(o apiclient.Order, change string) bool {
+func refused(o openapi.OrderView, change openapi.OrderViewLastRefusalChange) bool {
 	return o.LastRefusal != nil && o.LastRefusal.Change == change
 }
 
@@ -424,8 +439,8 @@ func errorKey(op string, err error) string {
 }
 
 // outcome is the settled state, finer than its status.
-func (f *flow) outcome(o apiclient.Order) string {
-	s := o.Status
+func (f *flow) outcome(o openapi.OrderView) string {
+	s := string(o.Status)
 	if o.RejectionReason != nil && *o.RejectionReason != "" {
 		s += " " + *o.RejectionReason
 	}
@@ -441,7 +456,7 @@ func (f *flow) outcome(o apiclient.Order) string {
 }
 
 // expected says whether the order ended where its kind leads.
-func (f *flow) expected(o apiclient.Order) bool {
+func (f *flow) expected(o openapi.OrderView) bool {
 	reason := ""
 	if o.RejectionReason != nil {
 		reason = *o.RejectionReason
@@ -464,7 +479,7 @@ func (f *flow) expected(o apiclient.Order) bool {
 	return false
 }
 
-func describe(o apiclient.Order) string {
+func describe(o openapi.OrderView) string {
 	if o.Status == "" {
 		return "not in the read model yet"
 	}

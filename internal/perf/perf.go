@@ -297,7 +297,7 @@ func readBench(ctx context.Context, sys *system, o Options, report *Report, prog
 	if err != nil {
 		return fmt.Errorf("pick an order to read: %w", err)
 	}
-	token, err := sys.tokens.Consumer(consumerID.String())
+	token, err := sys.tokens.Consumer(consumerID)
 	if err != nil {
 		return err
 	}
