@@ -47,7 +47,7 @@ lint: $(GOLANGCI_LINT) $(WORKFLOWCHECK) ## gofmt, go vet, golangci-lint (.golang
 	echo "workflowcheck $$pkgs"; $(WORKFLOWCHECK) $$pkgs
 
 .PHONY: generate
-generate: ## regenerate the code generated from api/openapi.yaml (oapi-codegen: types and client)
+generate: ## regenerate the code generated from api/openapi.yaml (oapi-codegen: types, client and Gin server interface)
 	$(GO) generate ./api/openapi/
 
 .PHONY: bench

@@ -331,11 +331,12 @@ func authenticate(tokens *verifiedTokens) gin.HandlerFunc {
 
 func principal(c *gin.Context) Principal { return c.MustGet(principalKey).(Principal) }
 
-// requireAdmin lets only admins through.
-func requireAdmin(c *gin.Context) {
+// admin lets only admins act: it refuses anyone else (403) and says whether the
+// request may go on. The operations only admins may do call it first.
+func admin(c *gin.Context) bool {
 	if principal(c).Role != RoleAdmin {
 		abort(c, errForbidden("only an admin may do this"))
-		return
+		return false
 	}
-	c.Next()
+	return true
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/orderflow/orderflow/api/openapi"
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/domain/consumer"
 	"github.com/orderflow/orderflow/domain/money"
@@ -31,13 +32,6 @@ type consumerHandlers struct {
 	queries  ConsumerQueries
 }
 
-func (h consumerHandlers) routes(v1 *gin.RouterGroup) {
-	v1.POST("/consumers", requireAdmin, h.register)
-	v1.GET("/consumers/:id", h.get)
-	v1.POST("/consumers/:id/suspend", requireAdmin, h.suspend)
-	v1.POST("/consumers/:id/reactivate", requireAdmin, h.reactivate)
-}
-
 type registerConsumerRequest struct {
 	Name             string `json:"name"`
 	Email            string `json:"email"`
@@ -47,24 +41,16 @@ type registerConsumerRequest struct {
 	CardLast4 string `json:"card_last4"`
 }
 
-type consumerResponse struct {
-	ID              uuid.UUID `json:"id"`
-	Name            string    `json:"name"`
-	Email           string    `json:"email"`
-	Status          string    `json:"status"`
-	SuspendedReason string    `json:"suspended_reason,omitempty"`
+func toConsumer(s consumer.State) openapi.Consumer {
+	return openapi.Consumer{ID: s.ID, Name: s.Name, Email: s.Email, Status: openapi.ConsumerStatus(s.Status),
+		SuspendedReason: optional(s.SuspendedReason)}
 }
 
-type accountResponse struct {
-	CreditLimitCents int64  `json:"credit_limit_cents"`
-	Currency         string `json:"currency"`
-}
-
-func toConsumer(s consumer.State) consumerResponse {
-	return consumerResponse{ID: s.ID, Name: s.Name, Email: s.Email, Status: string(s.Status), SuspendedReason: s.SuspendedReason}
-}
-
-func (h consumerHandlers) register(c *gin.Context) {
+// RegisterConsumer registers a consumer and opens their account. Admins only.
+func (h consumerHandlers) RegisterConsumer(c *gin.Context, _ openapi.RegisterConsumerParams) {
+	if !admin(c) {
+		return
+	}
 	var req registerConsumerRequest
 	if err := decodeJSON(c, &req); err != nil {
 		abort(c, err)
@@ -82,21 +68,16 @@ func (h consumerHandlers) register(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, struct {
-		consumerResponse
-		Account accountResponse `json:"account"`
-	}{toConsumer(state), accountResponse{req.CreditLimitCents, req.Currency}})
+	registered := openapi.RegisteredConsumer{ID: state.ID, Name: state.Name, Email: state.Email,
+		Status: openapi.RegisteredConsumerStatus(state.Status), SuspendedReason: optional(state.SuspendedReason)}
+	registered.Account.CreditLimitCents, registered.Account.Currency = req.CreditLimitCents, req.Currency
+	c.JSON(http.StatusCreated, registered)
 }
 
-// get serves a consumer with their account (read models). The consumer themself or an
-// admin; anyone else is told the consumer does not exist, in the same words as for an
-// id that does not (app.ConsumerNotFound), before anything is read.
-func (h consumerHandlers) get(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		abort(c, err)
-		return
-	}
+// GetConsumer serves a consumer with their account (read models). The consumer
+// themself or an admin; anyone else is told the consumer does not exist, in the same
+// words as for an id that does not (app.ConsumerNotFound), before anything is read.
+func (h consumerHandlers) GetConsumer(c *gin.Context, id openapi.ConsumerID) {
 	if !principal(c).IsConsumer(id) {
 		abort(c, app.ConsumerNotFound(id))
 		return
@@ -106,17 +87,31 @@ func (h consumerHandlers) get(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, view)
+	c.JSON(http.StatusOK, toConsumerWithAccount(view))
+}
+
+func toConsumerWithAccount(v projections.ConsumerWithAccount) openapi.ConsumerWithAccount {
+	a := v.Account
+	authorizations := make([]openapi.Authorization, len(a.Authorizations))
+	for i, au := range a.Authorizations {
+		authorizations[i] = openapi.Authorization{OrderID: au.OrderID, AmountCents: au.AmountCents}
+	}
+	return openapi.ConsumerWithAccount{ID: v.ID, Name: v.Name, Email: v.Email,
+		Status: openapi.ConsumerWithAccountStatus(v.Status), SuspendedReason: optional(v.SuspendedReason),
+		Version: v.Version, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
+		Account: openapi.Account{Currency: a.Currency, CreditLimitCents: a.CreditLimitCents, HeldCents: a.HeldCents,
+			AvailableCents: a.AvailableCents, Authorizations: authorizations, CardLast4: a.CardLast4,
+			Enabled: a.Enabled, DisabledReason: optional(a.DisabledReason),
+			Version: a.Version, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}}
 }
 
 type suspendRequest struct {
 	Reason string `json:"reason"`
 }
 
-func (h consumerHandlers) suspend(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		abort(c, err)
+// SuspendConsumer suspends a consumer. Admins only.
+func (h consumerHandlers) SuspendConsumer(c *gin.Context, id openapi.ConsumerID, _ openapi.SuspendConsumerParams) {
+	if !admin(c) {
 		return
 	}
 	var req suspendRequest
@@ -129,10 +124,9 @@ func (h consumerHandlers) suspend(c *gin.Context) {
 	respond(c, http.StatusOK, toConsumer)(h.commands.Suspend(c, principal(c).String(), id, req.Reason))
 }
 
-func (h consumerHandlers) reactivate(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		abort(c, err)
+// ReactivateConsumer reactivates a suspended consumer. Admins only.
+func (h consumerHandlers) ReactivateConsumer(c *gin.Context, id openapi.ConsumerID, _ openapi.ReactivateConsumerParams) {
+	if !admin(c) {
 		return
 	}
 	respond(c, http.StatusOK, toConsumer)(h.commands.Reactivate(c, principal(c).String(), id))

@@ -3,8 +3,13 @@ package api
 import (
 	"errors"
 	"net/http"
+	"os"
+	"regexp"
+	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/domain"
@@ -68,4 +73,37 @@ func FuzzDecodeBody(f *testing.F) {
 			t.Fatalf("decoding %q answered %T %v, not a 400 or 422 problem", body, err, err)
 		}
 	})
+}
+
+// TestWrapperParameterNamesEveryWrapperError reads every error the generated wrapper
+// (api/openapi/server.gen.go) can hand refuseParameter, and checks that wrapperParameter
+// finds in it a parameter of api/openapi.yaml: an oapi-codegen that words its errors
+// otherwise fails here, not in production as a 400 that names no parameter.
+func TestWrapperParameterNamesEveryWrapperError(t *testing.T) {
+	doc, err := openapi3.NewLoader().LoadFromData(openAPISpec)
+	require.NoError(t, err)
+	params := map[string]bool{}
+	for _, item := range doc.Paths.Map() {
+		for _, p := range item.Parameters {
+			params[p.Value.Name] = true
+		}
+		for _, op := range item.Operations() {
+			for _, p := range op.Parameters {
+				params[p.Value.Name] = true
+			}
+		}
+	}
+	src, err := os.ReadFile("openapi/server.gen.go")
+	require.NoError(t, err)
+	calls := regexp.MustCompile(`siw\.ErrorHandler\(c, fmt\.Errorf\("([^"]*)"`).FindAllSubmatch(src, -1)
+	require.NotEmpty(t, calls, "no errors of the wrapper found in server.gen.go")
+	// What the verbs stand for in an error the wrapper makes.
+	filled := strings.NewReplacer("%w", "strconv.ParseInt: parsing \"x\": invalid syntax", "%d", "2")
+	for _, call := range calls {
+		message := filled.Replace(string(call[1]))
+		m := wrapperParameter.FindStringSubmatch(message)
+		if assert.NotNil(t, m, "wrapperParameter does not read %q", message) {
+			assert.True(t, params[m[1]], "wrapperParameter reads %q out of %q, which is no parameter of the API", m[1], message)
+		}
+	}
 }

@@ -1,10 +1,12 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -110,6 +112,27 @@ func TestIdempotencyKeyTooLong(t *testing.T) {
 	h.nothingWritten(func() {
 		rec := h.serve(request{Method: http.MethodPost, Path: "/v1/consumers", Token: h.admin(), Body: validConsumer(),
 			Header: map[string]string{"Idempotency-Key": strings.Repeat("k", 201)}})
+		p := requireProblem(t, rec, http.StatusUnprocessableEntity, "validation-failed")
+		require.Equal(t, []string{"Idempotency-Key"}, fieldNames(p))
+	})
+}
+
+// An Idempotency-Key sent twice names no one request: it is refused as a field of the
+// request, and nothing runs.
+func TestIdempotencyKeySentTwice(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	body, err := json.Marshal(validConsumer())
+	require.NoError(t, err)
+	h.nothingWritten(func() {
+		req := httptest.NewRequest(http.MethodPost, "/v1/consumers", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+h.admin())
+		req.Header.Add("Idempotency-Key", "first")
+		req.Header.Add("Idempotency-Key", "second")
+		rec := httptest.NewRecorder()
+		h.handler.ServeHTTP(rec, req)
+		h.contract.checkExchange(t, req, body, rec)
 		p := requireProblem(t, rec, http.StatusUnprocessableEntity, "validation-failed")
 		require.Equal(t, []string{"Idempotency-Key"}, fieldNames(p))
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/orderflow/orderflow/api/openapi"
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/domain"
 	"github.com/orderflow/orderflow/domain/kitchen"
@@ -36,16 +37,6 @@ type orderHandlers struct {
 	maxWait  time.Duration // how long one of them may wait
 }
 
-func (h orderHandlers) routes(v1 *gin.RouterGroup) {
-	v1.POST("/orders", h.place)
-	v1.GET("/orders/:id", h.get)
-	v1.GET("/orders/:id/events", h.events)
-	v1.POST("/orders/:id/cancel", h.cancel)
-	v1.POST("/orders/:id/revise", h.revise)
-	v1.POST("/orders/:id/delivered", h.delivered)
-	v1.GET("/consumers/:id/orders", h.history)
-}
-
 type orderItemRequest struct {
 	MenuItemID string `json:"menu_item_id"`
 	Quantity   int    `json:"quantity"`
@@ -64,15 +55,8 @@ type placeOrderRequest struct {
 	DeliveryAddress *addressRequest    `json:"delivery_address"`
 }
 
-type placedResponse struct {
-	ID         uuid.UUID    `json:"id"`
-	Status     order.Status `json:"status"`
-	WorkflowID string       `json:"workflow_id"`
-	TotalCents int64        `json:"total_cents"`
-	Currency   string       `json:"currency"`
-}
-
-func (h orderHandlers) place(c *gin.Context) {
+// PlaceOrder prices the order from the restaurant's menu and starts its saga.
+func (h orderHandlers) PlaceOrder(c *gin.Context, _ openapi.PlaceOrderParams) {
 	var req placeOrderRequest
 	if err := decodeJSON(c, &req); err != nil {
 		abort(c, err)
@@ -106,19 +90,14 @@ func (h orderHandlers) place(c *gin.Context) {
 	}
 	correlate(c, placed.ID)
 	c.Header("Location", "/v1/orders/"+placed.ID.String())
-	c.JSON(http.StatusAccepted, placedResponse{ID: placed.ID, Status: placed.Status, WorkflowID: placed.WorkflowID,
-		TotalCents: placed.Total, Currency: placed.Currency})
+	c.JSON(http.StatusAccepted, openapi.PlacedOrder{ID: placed.ID, Status: openapi.PlacedOrderStatus(placed.Status),
+		WorkflowID: placed.WorkflowID, TotalCents: placed.Total, Currency: placed.Currency})
 }
 
-// owned loads the order named by the path and checks that the principal may see it:
-// its consumer, its restaurant, or an admin. Anyone else is told it does not exist,
-// in the same words as for a missing order (app.OrderNotFound).
-func (h orderHandlers) owned(c *gin.Context) (order.State, bool) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		abort(c, err)
-		return order.State{}, false
-	}
+// owned loads the order id and checks that the principal may see it: its consumer,
+// its restaurant, or an admin. Anyone else is told it does not exist, in the same
+// words as for a missing order (app.OrderNotFound).
+func (h orderHandlers) owned(c *gin.Context, id uuid.UUID) (order.State, bool) {
 	s, _, err := h.commands.Get(c, id)
 	if err != nil {
 		abort(c, err)
@@ -133,17 +112,12 @@ func (h orderHandlers) owned(c *gin.Context) (order.State, bool) {
 	return s, true
 }
 
-type changeAccepted struct {
-	ID         uuid.UUID `json:"id"`
-	WorkflowID string    `json:"workflow_id"`
-	Request    string    `json:"request"`
-}
-
 type cancelRequest struct {
 	Reason string `json:"reason"`
 }
 
-func (h orderHandlers) cancel(c *gin.Context) {
+// CancelOrder asks the order's workflow to cancel it.
+func (h orderHandlers) CancelOrder(c *gin.Context, id openapi.OrderID, _ openapi.CancelOrderParams) {
 	var req cancelRequest
 	if c.Request.ContentLength != 0 {
 		if err := decodeJSON(c, &req); err != nil {
@@ -151,7 +125,7 @@ func (h orderHandlers) cancel(c *gin.Context) {
 			return
 		}
 	}
-	h.change(c, "cancel", func(actor string, id uuid.UUID) error {
+	h.change(c, id, openapi.OrderChangeAcceptedRequestCancel, func(actor string, id uuid.UUID) error {
 		return h.commands.Cancel(withUpdateID(c), actor, id, req.Reason)
 	})
 }
@@ -160,7 +134,8 @@ type reviseRequest struct {
 	Items []orderItemRequest `json:"items"`
 }
 
-func (h orderHandlers) revise(c *gin.Context) {
+// ReviseOrder asks the order's workflow to change the quantities of its lines.
+func (h orderHandlers) ReviseOrder(c *gin.Context, id openapi.OrderID, _ openapi.ReviseOrderParams) {
 	var req reviseRequest
 	if err := decodeJSON(c, &req); err != nil {
 		abort(c, err)
@@ -170,42 +145,37 @@ func (h orderHandlers) revise(c *gin.Context) {
 	for i, it := range req.Items {
 		changes[i] = order.LineChange{MenuItemID: it.MenuItemID, Quantity: it.Quantity}
 	}
-	h.change(c, "revise", func(actor string, id uuid.UUID) error {
+	h.change(c, id, openapi.OrderChangeAcceptedRequestRevise, func(actor string, id uuid.UUID) error {
 		return h.commands.Revise(withUpdateID(c), actor, id, changes)
 	})
 }
 
 // change hands a consumer's change of their order (cancel, revise) to its workflow and
 // answers 202 once the workflow has taken it.
-func (h orderHandlers) change(c *gin.Context, request string, send func(actor string, id uuid.UUID) error) {
-	s, ok := h.owned(c)
+func (h orderHandlers) change(c *gin.Context, id uuid.UUID, request openapi.OrderChangeAcceptedRequest, send func(actor string, id uuid.UUID) error) {
+	s, ok := h.owned(c, id)
 	if !ok {
 		return
 	}
 	if !principal(c).IsConsumer(s.ConsumerID) {
-		abort(c, errForbidden("only the order's consumer may "+request+" it"))
+		abort(c, errForbidden("only the order's consumer may "+string(request)+" it"))
 		return
 	}
 	if err := send(principal(c).String(), s.ID); err != nil {
 		abort(c, err)
 		return
 	}
-	c.JSON(http.StatusAccepted, changeAccepted{ID: s.ID, WorkflowID: app.OrderWorkflowID(s.ID), Request: request})
+	c.JSON(http.StatusAccepted, openapi.OrderChangeAccepted{ID: s.ID, WorkflowID: app.OrderWorkflowID(s.ID), Request: request})
 }
 
-// delivered hands the courier's report that the consumer has the food to the order's
+// DeliverOrder hands the courier's report that the consumer has the food to the order's
 // workflow and answers 202 once the workflow has taken it. Only a courier (or an
 // admin) reports a delivery, of any order: couriers are not assigned to orders here.
 // No body is read.
-func (h orderHandlers) delivered(c *gin.Context) {
+func (h orderHandlers) DeliverOrder(c *gin.Context, id openapi.OrderID, _ openapi.DeliverOrderParams) {
 	p := principal(c)
 	if p.Role != RoleCourier && p.Role != RoleAdmin {
 		abort(c, errForbidden("only a courier reports a delivery"))
-		return
-	}
-	id, err := pathID(c, "id")
-	if err != nil {
-		abort(c, err)
 		return
 	}
 	correlate(c, id)
@@ -213,9 +183,14 @@ func (h orderHandlers) delivered(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	c.JSON(http.StatusAccepted, changeAccepted{ID: id, WorkflowID: app.OrderWorkflowID(id), Request: "deliver"})
+	c.JSON(http.StatusAccepted, openapi.OrderChangeAccepted{ID: id, WorkflowID: app.OrderWorkflowID(id),
+		Request: openapi.OrderChangeAcceptedRequestDeliver})
 }
 
+// eventResponse is a RecordedEvent of api/openapi.yaml. It is not the generated type:
+// that one holds the event's data as a map[string]any, which would decode every
+// payload only to encode it again (its numbers as float64), where this writes it as
+// stored.
 type eventResponse struct {
 	ID             uuid.UUID       `json:"id"`
 	Stream         string          `json:"stream"`
@@ -236,8 +211,9 @@ type eventMetadata struct {
 	RunID         string    `json:"run_id"`
 }
 
-func (h orderHandlers) events(c *gin.Context) {
-	s, ok := h.owned(c)
+// GetOrderEvents serves the order's audit trail, from the event store.
+func (h orderHandlers) GetOrderEvents(c *gin.Context, id openapi.OrderID) {
+	s, ok := h.owned(c, id)
 	if !ok {
 		return
 	}

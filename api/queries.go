@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/orderflow/orderflow/api/openapi"
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/domain"
 	"github.com/orderflow/orderflow/domain/kitchen"
@@ -53,14 +53,9 @@ type OrderQueries interface {
 // (the order not projected yet, or the view locked the whole time), 503
 // version-not-reached with Retry-After: the order exists (its owner was found), so it
 // is not a 404.
-func (h orderHandlers) get(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		abort(c, err)
-		return
-	}
+func (h orderHandlers) GetOrder(c *gin.Context, id openapi.OrderID, params openapi.GetOrderParams) {
 	var v domain.Validator
-	minVersion := queryInt(&v, c, "min_version", 0, 0, 1<<62)
+	minVersion := intParam(&v, "min_version", params.MinVersion, 0)
 	if err := v.Err(); err != nil {
 		abort(c, err)
 		return
@@ -76,7 +71,7 @@ func (h orderHandlers) get(c *gin.Context) {
 			abort(c, app.OrderNotFound(id))
 			return
 		}
-		c.JSON(http.StatusOK, view)
+		c.JSON(http.StatusOK, toOrderView(view))
 		return
 	}
 
@@ -100,12 +95,12 @@ func (h orderHandlers) get(c *gin.Context) {
 		abort(c, app.OrderNotFound(id))
 		return
 	}
-	view, err := h.queries.WaitForOrderVersion(ctx, id, int64(minVersion), h.maxWait)
+	view, err := h.queries.WaitForOrderVersion(ctx, id, minVersion, h.maxWait)
 	switch {
 	case errors.Is(err, projections.ErrVersionNotReached) && view.ID == id:
 		c.Header(versionReachedHeader, "false")
 		c.Header("Retry-After", versionRetryAfter)
-		c.JSON(http.StatusOK, view)
+		c.JSON(http.StatusOK, toOrderView(view))
 	case errors.Is(err, projections.ErrVersionNotReached):
 		c.Header(versionReachedHeader, "false")
 		refuseFor(c, time.Second, errVersionNotReached(fmt.Sprintf(
@@ -114,8 +109,41 @@ func (h orderHandlers) get(c *gin.Context) {
 		abort(c, err)
 	default:
 		c.Header(versionReachedHeader, "true")
-		c.JSON(http.StatusOK, view)
+		c.JSON(http.StatusOK, toOrderView(view))
 	}
+}
+
+// toOrderView is the read model's order as api/openapi.yaml has it (OrderView).
+func toOrderView(v projections.OrderView) openapi.OrderView {
+	out := openapi.OrderView{ID: v.ID, Status: openapi.OrderStatus(v.Status), ConsumerID: v.ConsumerID,
+		RestaurantID: v.RestaurantID, Items: toOrderItems(v.Items), TotalCents: v.TotalCents, Currency: v.Currency,
+		RejectionReason: optional(string(v.RejectionReason)), Version: v.Version, UpdatedAt: v.UpdatedAt,
+		RejectionDetail: optional(v.RejectionDetail), CancelReason: optional(v.CancelReason), CreatedAt: v.CreatedAt}
+	out.DeliveryAddress.Street, out.DeliveryAddress.City, out.DeliveryAddress.Zip =
+		v.DeliveryAddress.Street, v.DeliveryAddress.City, v.DeliveryAddress.Zip
+	if r := v.PendingRevision; r != nil {
+		out.PendingRevision = &openapi.PendingRevision{Items: toOrderItems(r.Items), TotalCents: r.TotalCents}
+	}
+	if r := v.LastRefusal; r != nil {
+		refusal := alloc(&out.LastRefusal)
+		refusal.Change, refusal.Reason, refusal.Detail =
+			openapi.OrderViewLastRefusalChange(r.Change), openapi.ErrorCode(r.Reason), optional(r.Detail)
+	}
+	if a := v.Attention; a != nil {
+		attention := alloc(&out.Attention)
+		attention.Was, attention.Saga, attention.Step, attention.Reason, attention.Detail =
+			openapi.OrderStatus(a.Was), a.Saga, a.Step, openapi.ErrorCode(a.Reason), optional(a.Detail)
+	}
+	return out
+}
+
+func toOrderItems(items []projections.OrderItem) []openapi.OrderItem {
+	out := make([]openapi.OrderItem, len(items))
+	for i, it := range items {
+		out[i] = openapi.OrderItem{MenuItemID: it.MenuItemID, Name: it.Name, Quantity: it.Quantity,
+			UnitPriceCents: it.UnitPriceCents, TotalCents: it.TotalCents}
+	}
+	return out
 }
 
 // versionReachedHeader tells a client that asked for ?min_version=N whether the view
@@ -132,89 +160,96 @@ func errVersionNotReached(detail string) error {
 	return &httpError{http.StatusServiceUnavailable, "version-not-reached", "Version not reached", detail, nil}
 }
 
-type historyResponse struct {
-	Orders     []projections.OrderView `json:"orders"`
-	NextCursor *string                 `json:"next_cursor"`
-}
-
-// history serves a consumer's orders, newest first: ?status=, ?cursor=, ?limit=.
-func (h orderHandlers) history(c *gin.Context) {
-	id, limit, ok := listing(c, "consumer", Principal.IsConsumer)
+// ListConsumerOrders serves a consumer's orders, newest first: ?status=, ?cursor=,
+// ?limit=.
+func (h orderHandlers) ListConsumerOrders(c *gin.Context, id openapi.ConsumerID, params openapi.ListConsumerOrdersParams) {
+	limit, ok := listing(c, id, "consumer", Principal.IsConsumer, params.Limit)
 	if !ok {
 		return
 	}
-	list, next, err := h.queries.ConsumerOrders(c, id, order.Status(c.Query("status")), c.Query("cursor"), limit)
+	list, next, err := h.queries.ConsumerOrders(c, id, order.Status(deref(params.Status)), deref(params.Cursor), limit)
 	if err != nil {
 		abort(c, err)
 		return
 	}
-	resp := historyResponse{Orders: list}
-	if resp.Orders == nil {
-		resp.Orders = []projections.OrderView{}
-	}
-	if next != "" {
-		resp.NextCursor = &next
+	resp := openapi.OrderHistory{Orders: make([]openapi.OrderView, len(list)), NextCursor: optional(next)}
+	for i, o := range list {
+		resp.Orders[i] = toOrderView(o)
 	}
 	c.JSON(http.StatusOK, resp)
 }
 
-type ticketsResponse struct {
-	Tickets    []projections.TicketView `json:"tickets"`
-	NextCursor *string                  `json:"next_cursor"`
-}
-
-// queue serves a restaurant's tickets, the queue then the history: ?status=,
-// ?cursor=, ?limit=.
-func (h ticketHandlers) queue(c *gin.Context) {
-	id, limit, ok := listing(c, "restaurant", Principal.IsRestaurant)
+// ListRestaurantTickets serves a restaurant's tickets, the queue then the history:
+// ?status=, ?cursor=, ?limit=.
+func (h ticketHandlers) ListRestaurantTickets(c *gin.Context, id openapi.RestaurantID, params openapi.ListRestaurantTicketsParams) {
+	limit, ok := listing(c, id, "restaurant", Principal.IsRestaurant, params.Limit)
 	if !ok {
 		return
 	}
-	list, next, err := h.queries.RestaurantTickets(c, id, kitchen.Status(c.Query("status")), c.Query("cursor"), limit)
+	list, next, err := h.queries.RestaurantTickets(c, id, kitchen.Status(deref(params.Status)), deref(params.Cursor), limit)
 	if err != nil {
 		abort(c, err)
 		return
 	}
-	resp := ticketsResponse{Tickets: list}
-	if resp.Tickets == nil {
-		resp.Tickets = []projections.TicketView{}
-	}
-	if next != "" {
-		resp.NextCursor = &next
+	resp := openapi.TicketQueue{Tickets: make([]openapi.TicketView, len(list)), NextCursor: optional(next)}
+	for i, t := range list {
+		resp.Tickets[i] = toTicketView(t)
 	}
 	c.JSON(http.StatusOK, resp)
 }
 
-// listing reads what every list needs: the owner's id from the path, which the
-// principal must be (others are told it does not exist), and ?limit=.
-func listing(c *gin.Context, owner string, is func(Principal, uuid.UUID) bool) (uuid.UUID, int, bool) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		abort(c, err)
-		return uuid.Nil, 0, false
+// toTicketView is the read model's ticket as api/openapi.yaml has it (TicketView).
+func toTicketView(v projections.TicketView) openapi.TicketView {
+	out := openapi.TicketView{ID: v.ID, OrderID: v.OrderID, RestaurantID: v.RestaurantID,
+		Status: openapi.TicketStatus(v.Status), Items: make([]openapi.TicketItem, len(v.Items)),
+		RejectReason: optional(string(v.RejectReason)), CancelReason: optional(string(v.CancelReason)),
+		Version: v.Version, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt}
+	for i, it := range v.Items {
+		out.Items[i] = openapi.TicketItem{MenuItemID: it.MenuItemID, Name: it.Name, Quantity: it.Quantity}
 	}
+	return out
+}
+
+// listing checks what every list needs: that the principal is the owner id (others
+// are told it does not exist), and ?limit= in its range.
+func listing(c *gin.Context, id uuid.UUID, owner string, is func(Principal, uuid.UUID) bool, limit *int) (int, bool) {
 	if !is(principal(c), id) {
 		abort(c, errNotFound(fmt.Sprintf("%s %s not found", owner, id)))
-		return uuid.Nil, 0, false
+		return 0, false
 	}
 	var v domain.Validator
-	limit := queryInt(&v, c, "limit", projections.DefaultPageSize, 1, projections.MaxPageSize)
+	n := intParam(&v, "limit", limit, projections.DefaultPageSize)
 	if err := v.Err(); err != nil {
 		abort(c, err)
-		return uuid.Nil, 0, false
+		return 0, false
 	}
-	return id, limit, true
+	return n, true
 }
 
-// queryInt reads an optional integer query parameter within [lo, hi].
-func queryInt(v *domain.Validator, c *gin.Context, name string, def, lo, hi int) int {
-	raw, ok := c.GetQuery(name)
-	if !ok {
+// intRange is the range of an integer query parameter, as api/openapi.yaml has it.
+type intRange struct{ lo, hi int64 }
+
+func (r intRange) must() string {
+	return fmt.Sprintf("must be an integer between %d and %d", r.lo, r.hi)
+}
+
+// intParams are the integer query parameters of the API, by name: one that is not an
+// integer is refused by the generated wrapper (parameterError), one out of its range
+// by its handler (intParam), in the same words.
+var intParams = map[string]intRange{
+	"limit":       {1, projections.MaxPageSize},
+	"min_version": {0, 1 << 62},
+}
+
+// intParam is the value of the optional integer query parameter name, or def when it
+// is absent; a value out of its range (intParams) is added to v.
+func intParam[T int | int64](v *domain.Validator, name string, value *T, def T) T {
+	if value == nil {
 		return def
 	}
-	n, err := strconv.Atoi(raw)
-	if !v.Check(err == nil && n >= lo && n <= hi, name, fmt.Sprintf("must be an integer between %d and %d", lo, hi)) {
+	r := intParams[name]
+	if !v.Check(int64(*value) >= r.lo && int64(*value) <= r.hi, name, r.must()) {
 		return def
 	}
-	return n
+	return *value
 }

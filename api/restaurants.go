@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/orderflow/orderflow/api/openapi"
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/domain"
 	"github.com/orderflow/orderflow/domain/money"
@@ -34,15 +35,6 @@ type restaurantHandlers struct {
 	queries  RestaurantQueries
 }
 
-func (h restaurantHandlers) routes(v1 *gin.RouterGroup) {
-	v1.POST("/restaurants", requireAdmin, h.create)
-	v1.GET("/restaurants", h.list)
-	v1.GET("/restaurants/:id", h.get)
-	v1.PUT("/restaurants/:id/menu", h.reviseMenu)
-	v1.POST("/restaurants/:id/open", h.open)
-	v1.POST("/restaurants/:id/close", h.close)
-}
-
 type menuItemRequest struct {
 	ID         string `json:"id"`
 	Name       string `json:"name"`
@@ -57,28 +49,23 @@ type createRestaurantRequest struct {
 	Menu                     []menuItemRequest `json:"menu"`
 }
 
-type menuItemResponse struct {
-	ID         string `json:"id"`
-	Name       string `json:"name"`
-	PriceCents int64  `json:"price_cents"`
-	Currency   string `json:"currency"`
+func toRestaurant(s restaurant.State) openapi.Restaurant {
+	r := openapi.Restaurant{ID: s.ID, Name: s.Name, Status: openapi.RestaurantStatus(s.Status()), Currency: s.Currency(),
+		AutoAccept: s.AutoAccept, AcceptanceTimeoutSeconds: s.AcceptanceTimeoutSeconds,
+		Menu: make([]openapi.MenuItem, len(s.Menu))}
+	for i, m := range s.Menu {
+		r.Menu[i] = openapi.MenuItem{ID: m.ID, Name: m.Name, PriceCents: m.Price.Cents, Currency: m.Price.Currency}
+	}
+	return r
 }
 
-type restaurantResponse struct {
-	ID                       uuid.UUID          `json:"id"`
-	Name                     string             `json:"name"`
-	Status                   restaurant.Status  `json:"status"`
-	Currency                 string             `json:"currency"`
-	AutoAccept               bool               `json:"auto_accept"`
-	AcceptanceTimeoutSeconds int                `json:"acceptance_timeout_seconds"`
-	Menu                     []menuItemResponse `json:"menu"`
-}
-
-func toRestaurant(s restaurant.State) restaurantResponse {
-	r := restaurantResponse{ID: s.ID, Name: s.Name, Status: s.Status(), Currency: s.Currency(), AutoAccept: s.AutoAccept,
-		AcceptanceTimeoutSeconds: s.AcceptanceTimeoutSeconds, Menu: []menuItemResponse{}}
-	for _, m := range s.Menu {
-		r.Menu = append(r.Menu, menuItemResponse{m.ID, m.Name, m.Price.Cents, m.Price.Currency})
+func toRestaurantView(v projections.RestaurantView) openapi.RestaurantView {
+	r := openapi.RestaurantView{ID: v.ID, Name: v.Name, Status: openapi.RestaurantViewStatus(v.Status), Currency: v.Currency,
+		AutoAccept: v.AutoAccept, AcceptanceTimeoutSeconds: v.AcceptanceTimeoutSeconds,
+		Menu:    make([]openapi.MenuItem, len(v.Menu)),
+		Version: v.Version, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt}
+	for i, m := range v.Menu {
+		r.Menu[i] = openapi.MenuItem{ID: m.ID, Name: m.Name, PriceCents: m.PriceCents, Currency: m.Currency}
 	}
 	return r
 }
@@ -86,7 +73,11 @@ func toRestaurant(s restaurant.State) restaurantResponse {
 // defaultCurrency prices a menu whose request names no currency.
 const defaultCurrency = "EUR"
 
-func (h restaurantHandlers) create(c *gin.Context) {
+// CreateRestaurant creates a restaurant with its menu. Admins only.
+func (h restaurantHandlers) CreateRestaurant(c *gin.Context, _ openapi.CreateRestaurantParams) {
+	if !admin(c) {
+		return
+	}
 	var req createRestaurantRequest
 	if err := decodeJSON(c, &req); err != nil {
 		abort(c, err)
@@ -112,12 +103,11 @@ type reviseMenuRequest struct {
 	Menu []menuItemRequest `json:"menu"`
 }
 
-// reviseMenu replaces the restaurant's menu (PUT: the whole menu, and the same menu
+// ReviseMenu replaces the restaurant's menu (PUT: the whole menu, and the same menu
 // again changes nothing), priced in the restaurant's currency. The restaurant itself
 // or an admin; anyone else is told it does not exist, before the body is looked at.
-func (h restaurantHandlers) reviseMenu(c *gin.Context) {
-	id, err := h.own(c)
-	if err != nil {
+func (h restaurantHandlers) ReviseMenu(c *gin.Context, id openapi.RestaurantID) {
+	if err := ownRestaurant(c, id); err != nil {
 		abort(c, err)
 		return
 	}
@@ -133,76 +123,61 @@ func (h restaurantHandlers) reviseMenu(c *gin.Context) {
 	respond(c, http.StatusOK, toRestaurant)(h.commands.ReviseMenu(c, principal(c).String(), id, menu))
 }
 
-// get serves a restaurant's read model, open or closed, with its current menu: a
-// catalog every principal may read.
-func (h restaurantHandlers) get(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		abort(c, err)
-		return
-	}
+// GetRestaurant serves a restaurant's read model, open or closed, with its current
+// menu: a catalog every principal may read.
+func (h restaurantHandlers) GetRestaurant(c *gin.Context, id openapi.RestaurantID) {
 	view, err := h.queries.GetRestaurant(c, id)
 	if err != nil {
 		abort(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, view)
+	c.JSON(http.StatusOK, toRestaurantView(view))
 }
 
-type restaurantListResponse struct {
-	Restaurants []projections.RestaurantView `json:"restaurants"`
-	NextCursor  *string                      `json:"next_cursor"`
-}
-
-// list serves the open restaurants, oldest first: ?cursor=, ?limit=.
-func (h restaurantHandlers) list(c *gin.Context) {
+// ListOpenRestaurants serves the open restaurants, oldest first: ?cursor=, ?limit=.
+func (h restaurantHandlers) ListOpenRestaurants(c *gin.Context, params openapi.ListOpenRestaurantsParams) {
 	var v domain.Validator
-	limit := queryInt(&v, c, "limit", projections.DefaultPageSize, 1, projections.MaxPageSize)
+	limit := intParam(&v, "limit", params.Limit, projections.DefaultPageSize)
 	if err := v.Err(); err != nil {
 		abort(c, err)
 		return
 	}
-	list, next, err := h.queries.OpenRestaurants(c, c.Query("cursor"), limit)
+	list, next, err := h.queries.OpenRestaurants(c, deref(params.Cursor), limit)
 	if err != nil {
 		abort(c, err)
 		return
 	}
-	resp := restaurantListResponse{Restaurants: list}
-	if resp.Restaurants == nil {
-		resp.Restaurants = []projections.RestaurantView{}
-	}
-	if next != "" {
-		resp.NextCursor = &next
+	resp := openapi.RestaurantList{Restaurants: make([]openapi.RestaurantView, len(list)), NextCursor: optional(next)}
+	for i, r := range list {
+		resp.Restaurants[i] = toRestaurantView(r)
 	}
 	c.JSON(http.StatusOK, resp)
 }
 
-func (h restaurantHandlers) open(c *gin.Context) {
-	h.setStatus(c, h.commands.Open)
+// OpenRestaurant opens the restaurant for orders: the restaurant itself or an admin.
+func (h restaurantHandlers) OpenRestaurant(c *gin.Context, id openapi.RestaurantID, _ openapi.OpenRestaurantParams) {
+	h.setStatus(c, id, h.commands.Open)
 }
 
-func (h restaurantHandlers) close(c *gin.Context) {
-	h.setStatus(c, h.commands.Close)
+// CloseRestaurant closes the restaurant to new orders: the restaurant itself or an
+// admin.
+func (h restaurantHandlers) CloseRestaurant(c *gin.Context, id openapi.RestaurantID, _ openapi.CloseRestaurantParams) {
+	h.setStatus(c, id, h.commands.Close)
 }
 
-func (h restaurantHandlers) setStatus(c *gin.Context, command func(context.Context, string, uuid.UUID) (restaurant.State, error)) {
-	id, err := h.own(c)
-	if err != nil {
+func (h restaurantHandlers) setStatus(c *gin.Context, id uuid.UUID, command func(context.Context, string, uuid.UUID) (restaurant.State, error)) {
+	if err := ownRestaurant(c, id); err != nil {
 		abort(c, err)
 		return
 	}
 	respond(c, http.StatusOK, toRestaurant)(command(c, principal(c).String(), id))
 }
 
-// own resolves :id to a restaurant the principal may act for; another restaurant's id
-// is reported as not found, so ids of others cannot be probed.
-func (h restaurantHandlers) own(c *gin.Context) (uuid.UUID, error) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return uuid.Nil, err
-	}
+// ownRestaurant checks that the principal may act for the restaurant id; another
+// restaurant's id is reported as not found, so ids of others cannot be probed.
+func ownRestaurant(c *gin.Context, id uuid.UUID) error {
 	if !principal(c).IsRestaurant(id) {
-		return uuid.Nil, app.RestaurantNotFound(id)
+		return app.RestaurantNotFound(id)
 	}
-	return id, nil
+	return nil
 }

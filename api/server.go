@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/orderflow/orderflow/api/openapi"
 	"github.com/orderflow/orderflow/projections"
 )
 
@@ -74,12 +75,16 @@ func NewHandler(d Deps) http.Handler {
 	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openAPISpec) })
 
 	// The rate limit comes after authentication (it is per principal) and before
-	// idempotency (a refused request must not take up its key).
-	v1 := r.Group("/v1", authenticate(newVerifiedTokens(d.Tokens, verifiedTokensCached, time.Now)), rateLimit(limits, metrics), idempotency(d.Pool, d.Idempotency))
-	consumerHandlers{d.Consumers, d.Queries}.routes(v1)
-	restaurantHandlers{d.Restaurants, d.Queries}.routes(v1)
-	orderHandlers{commands: d.Orders, queries: d.Queries, waiters: newWaiters(limits, metrics), maxWait: limits.MaxVersionWait}.routes(v1)
-	ticketHandlers{d.Tickets, d.Queries}.routes(v1)
+	// idempotency (a refused request must not take up its key). The group is the
+	// root's: the generated routes carry the document's /v1 prefix themselves, and they
+	// are the only routes registered on it.
+	v1 := r.Group("", authenticate(newVerifiedTokens(d.Tokens, verifiedTokensCached, time.Now)), rateLimit(limits, metrics), idempotency(d.Pool, d.Idempotency))
+	openapi.RegisterHandlersWithOptions(v1, handlers{
+		consumerHandlers{d.Consumers, d.Queries},
+		restaurantHandlers{d.Restaurants, d.Queries},
+		orderHandlers{commands: d.Orders, queries: d.Queries, waiters: newWaiters(limits, metrics), maxWait: limits.MaxVersionWait},
+		ticketHandlers{d.Tickets, d.Queries},
+	}, openapi.GinServerOptions{ErrorHandler: refuseParameter})
 	return r
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/orderflow/orderflow/api/openapi"
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/domain/kitchen"
 )
@@ -26,46 +27,18 @@ type ticketHandlers struct {
 	queries  OrderQueries
 }
 
-func (h ticketHandlers) routes(v1 *gin.RouterGroup) {
-	v1.GET("/restaurants/:id/tickets", h.queue)
-	v1.POST("/tickets/:id/accept", h.accept)
-	v1.POST("/tickets/:id/reject", h.reject)
-	v1.POST("/tickets/:id/preparing", h.advance(TicketCommands.StartPreparing))
-	v1.POST("/tickets/:id/ready", h.advance(TicketCommands.MarkReady))
-	v1.POST("/tickets/:id/picked-up", h.advance(TicketCommands.PickUp))
-}
-
-type ticketResponse struct {
-	ID           uuid.UUID     `json:"id"`
-	OrderID      uuid.UUID     `json:"order_id"`
-	RestaurantID uuid.UUID     `json:"restaurant_id"`
-	Status       string        `json:"status"`
-	Items        []kitchenLine `json:"items"`
-}
-
-type kitchenLine struct {
-	MenuItemID string `json:"menu_item_id"`
-	Name       string `json:"name"`
-	Quantity   int    `json:"quantity"`
-}
-
-func toTicket(s kitchen.State) ticketResponse {
-	items := make([]kitchenLine, len(s.Lines))
+func toTicket(s kitchen.State) openapi.Ticket {
+	items := make([]openapi.TicketItem, len(s.Lines))
 	for i, l := range s.Lines {
-		items[i] = kitchenLine{MenuItemID: l.MenuItemID, Name: l.Name, Quantity: l.Quantity}
+		items[i] = openapi.TicketItem{MenuItemID: l.MenuItemID, Name: l.Name, Quantity: l.Quantity}
 	}
-	return ticketResponse{ID: s.ID, OrderID: s.ID, RestaurantID: s.RestaurantID, Status: string(s.Status), Items: items}
+	return openapi.Ticket{ID: s.ID, OrderID: s.ID, RestaurantID: s.RestaurantID, Status: openapi.TicketStatus(s.Status), Items: items}
 }
 
-// kitchenOf loads the ticket named by the path and checks that the principal is its
-// restaurant (or an admin); another restaurant is told it does not exist, in the
-// same words as for a ticket that does not.
-func (h ticketHandlers) kitchenOf(c *gin.Context) (kitchen.State, bool) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		abort(c, err)
-		return kitchen.State{}, false
-	}
+// kitchenOf loads the ticket id and checks that the principal is its restaurant (or an
+// admin); another restaurant is told it does not exist, in the same words as for a
+// ticket that does not.
+func (h ticketHandlers) kitchenOf(c *gin.Context, id uuid.UUID) (kitchen.State, bool) {
 	p := principal(c)
 	if p.Role != RoleRestaurant && p.Role != RoleAdmin {
 		abort(c, errForbidden("only restaurants act on tickets"))
@@ -84,13 +57,9 @@ func (h ticketHandlers) kitchenOf(c *gin.Context) (kitchen.State, bool) {
 	return s, true
 }
 
-type answerAccepted struct {
-	ID      uuid.UUID `json:"id"`
-	Request string    `json:"request"`
-}
-
-func (h ticketHandlers) accept(c *gin.Context) {
-	s, ok := h.kitchenOf(c)
+// AcceptTicket sends the restaurant's acceptance to the order's saga.
+func (h ticketHandlers) AcceptTicket(c *gin.Context, id openapi.TicketID, _ openapi.AcceptTicketParams) {
+	s, ok := h.kitchenOf(c, id)
 	if !ok {
 		return
 	}
@@ -98,14 +67,15 @@ func (h ticketHandlers) accept(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	c.JSON(http.StatusAccepted, answerAccepted{ID: s.ID, Request: "accept"})
+	c.JSON(http.StatusAccepted, openapi.TicketAnswerAccepted{ID: s.ID, Request: openapi.Accept})
 }
 
 type rejectTicketRequest struct {
 	Reason string `json:"reason"`
 }
 
-func (h ticketHandlers) reject(c *gin.Context) {
+// RejectTicket sends the restaurant's refusal to the order's saga.
+func (h ticketHandlers) RejectTicket(c *gin.Context, id openapi.TicketID, _ openapi.RejectTicketParams) {
 	var req rejectTicketRequest
 	if c.Request.ContentLength != 0 {
 		if err := decodeJSON(c, &req); err != nil {
@@ -113,7 +83,7 @@ func (h ticketHandlers) reject(c *gin.Context) {
 			return
 		}
 	}
-	s, ok := h.kitchenOf(c)
+	s, ok := h.kitchenOf(c, id)
 	if !ok {
 		return
 	}
@@ -121,15 +91,30 @@ func (h ticketHandlers) reject(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	c.JSON(http.StatusAccepted, answerAccepted{ID: s.ID, Request: "reject"})
+	c.JSON(http.StatusAccepted, openapi.TicketAnswerAccepted{ID: s.ID, Request: openapi.Reject})
 }
 
-func (h ticketHandlers) advance(action func(TicketCommands, context.Context, string, uuid.UUID) (kitchen.State, error)) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		s, ok := h.kitchenOf(c)
-		if !ok {
-			return
-		}
-		respond(c, http.StatusOK, toTicket)(action(h.commands, c, principal(c).String(), s.ID))
+// StartPreparingTicket records that the kitchen started cooking.
+func (h ticketHandlers) StartPreparingTicket(c *gin.Context, id openapi.TicketID, _ openapi.StartPreparingTicketParams) {
+	h.advance(c, id, h.commands.StartPreparing)
+}
+
+// MarkTicketReady records that the food is ready for pickup.
+func (h ticketHandlers) MarkTicketReady(c *gin.Context, id openapi.TicketID, _ openapi.MarkTicketReadyParams) {
+	h.advance(c, id, h.commands.MarkReady)
+}
+
+// PickUpTicket records that the courier took the food, and tells the order's workflow.
+func (h ticketHandlers) PickUpTicket(c *gin.Context, id openapi.TicketID, _ openapi.PickUpTicketParams) {
+	h.advance(c, id, h.commands.PickUp)
+}
+
+// advance moves the ticket on in the kitchen (recorded on the ticket, not through the
+// saga) and answers with the ticket as it is now.
+func (h ticketHandlers) advance(c *gin.Context, id uuid.UUID, action func(context.Context, string, uuid.UUID) (kitchen.State, error)) {
+	s, ok := h.kitchenOf(c, id)
+	if !ok {
+		return
 	}
+	respond(c, http.StatusOK, toTicket)(action(c, principal(c).String(), s.ID))
 }
