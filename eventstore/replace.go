@@ -104,6 +104,15 @@ func (s *Store) Replace(ctx context.Context, r Replacement) error {
 		if err == nil {
 			return nil
 		}
+		if errors.Is(err, errNextBehind) {
+			// A live batch in flight when the handover began read events committed
+			// after the handover's horizon. Next takes them once they can be read: a
+			// horizon only moves on.
+			if !sleep(ctx, minFailedDelay) {
+				return ctx.Err()
+			}
+			continue
+		}
 		if !errors.As(err, &failed) || failedAt(failed, false) {
 			return fmt.Errorf("eventstore: replace %s: hand over: %w", r.Live, err)
 		}
@@ -111,6 +120,9 @@ func (s *Store) Replace(ctx context.Context, r Replacement) error {
 		// (committing what it can) and hand over again.
 	}
 }
+
+// errNextBehind is a handover that found Next behind Live's checkpoint.
+var errNextBehind = errors.New("the replacement is behind the live subscription")
 
 // replaceAttempts is how often in a row Replace tries an event that keeps failing.
 const replaceAttempts = 5
@@ -171,7 +183,7 @@ func (s *Store) handOver(ctx context.Context, r Replacement) error {
 			}
 		}
 		if next.Before(live) {
-			return fmt.Errorf("%s stands at %s, behind %s at %s", r.Next.Name, next, r.Live, live)
+			return fmt.Errorf("%w: %s stands at %s, behind %s at %s", errNextBehind, r.Next.Name, next, r.Live, live)
 		}
 		if err := r.Swap(ctx, tx); err != nil {
 			return fmt.Errorf("swap: %w", err)
