@@ -49,10 +49,7 @@ func (w *orderWorkflow) create(ctx workflow.Context) error {
 	if err != nil {
 		return w.abandon(ctx, s, err)
 	}
-	// A revise sent now is taken and runs once the approval is recorded (clients that
-	// saw OrderApproved in the read model may ask before this workflow has heard the
-	// step complete).
-	w.approving = true
+	w.approving = true // from the acceptance on already, since leanRequestedStepsScheduled
 	err = decidedStep(ctx, orderService.ApproveOrder,
 		activities.OrderChangeInput{Meta: w.meta("ApproveOrder"), OrderID: w.state.ID})
 	w.approving = false
@@ -138,7 +135,18 @@ func (w *orderWorkflow) awaitRestaurant(ctx workflow.Context) error {
 	}
 	// The restaurant was told its answer was taken: it is recorded whatever it takes.
 	if d.Accept {
-		return mustStep(ctx, TaskQueueKitchen, kitchenService.AcceptTicket, answer("AcceptTicket"))
+		// From the acceptance on the order will be approved, so a revise sent now is
+		// taken and runs once the approval is recorded: clients that saw OrderApproved
+		// in the read model may ask before this workflow has heard the approval, and a
+		// worker that died after the local ApproveOrder wrote replays the task that
+		// heard of the acceptance with their request in view.
+		// (A workflow of an earlier version takes it only during the approval step.)
+		w.approving = leanVersion(ctx) >= leanRequestedStepsScheduled
+		err := mustStep(ctx, TaskQueueKitchen, kitchenService.AcceptTicket, answer("AcceptTicket"))
+		if err != nil {
+			w.approving = false // abandon refuses a revise taken meanwhile
+		}
+		return err
 	}
 	if err := mustStep(ctx, TaskQueueKitchen, kitchenService.RejectTicket, answer("RejectTicket")); err != nil {
 		return err
@@ -176,6 +184,13 @@ func (w *orderWorkflow) abandon(ctx workflow.Context, s *saga, cause error) erro
 		return err
 	}
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	if leanVersion(ctx) >= leanRequestedStepsScheduled {
+		// A revise taken while the acceptance was recorded, which then failed.
+		code, detail := reasonOf(cause)
+		if err := w.refuseRevise(dctx, code, detail); err != nil {
+			return err
+		}
+	}
 	workflowCanceled := ctx.Err() != nil
 	if w.cancel != nil || workflowCanceled {
 		user, reason := "system:temporal", "the order's workflow was canceled"
