@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/eventstore"
@@ -40,9 +39,8 @@ func TestReplaceHandsOverAgainWhenLiveMovedPastTheHandoversHorizon(t *testing.T)
 	batch, err := schema.Pool.Begin(ctx)
 	require.NoError(t, err)
 	defer func() { _ = batch.Rollback(ctx) }()
-	var batchPID int
-	require.NoError(t, batch.QueryRow(ctx, `select pg_backend_pid() from subscription_checkpoints
-		where subscription_name = 'live' for update`).Scan(&batchPID))
+	_, err = batch.Exec(ctx, `select 1 from subscription_checkpoints where subscription_name = 'live' for update`)
+	require.NoError(t, err)
 
 	replaced := make(chan error, 1)
 	handled := 0
@@ -56,12 +54,7 @@ func TestReplaceHandsOverAgainWhenLiveMovedPastTheHandoversHorizon(t *testing.T)
 			Swap: func(context.Context, pgx.Tx) error { return nil },
 		})
 	}()
-	require.EventuallyWithT(t, func(c *assert.CollectT) {
-		var waiting int
-		require.NoError(c, schema.Pool.QueryRow(ctx, `select count(*) from pg_stat_activity
-			where $1 = any(pg_blocking_pids(pid))`, batchPID).Scan(&waiting))
-		require.Positive(c, waiting, "the handover is not waiting for the live batch yet")
-	}, 15*time.Second, 10*time.Millisecond)
+	schema.AwaitWaiterOn(t, batch, "the handover (for the live batch)")
 
 	// The live batch reads an event committed after the handover took its horizon, and
 	// commits its checkpoint there.

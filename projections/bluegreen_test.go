@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/domain/kitchen"
@@ -162,8 +161,6 @@ func TestARebuildThatWaitsDoesNotBlockReaders(t *testing.T) {
 	e, ids := projectedOrders(t)
 	ctx := context.Background()
 	holder := e.begin()
-	var holderPID int
-	require.NoError(t, holder.QueryRow(ctx, `select pg_backend_pid()`).Scan(&holderPID))
 	_, err := holder.Exec(ctx, `select 1 from processed_events where consumer = $1 for update`, projections.OrderViewProjection)
 	require.NoError(t, err)
 	_, err = holder.Exec(ctx, `lock table processed_events in share row exclusive mode`)
@@ -171,12 +168,7 @@ func TestARebuildThatWaitsDoesNotBlockReaders(t *testing.T) {
 
 	rebuilt := make(chan error, 1)
 	go func() { rebuilt <- projections.Rebuild(ctx, e.store, projections.OrderViewProjection) }()
-	require.EventuallyWithT(t, func(c *assert.CollectT) {
-		var waiting int
-		require.NoError(c, e.schema.Pool.QueryRow(ctx, `select count(*) from pg_stat_activity
-			where $1 = any(pg_blocking_pids(pid))`, holderPID).Scan(&waiting))
-		require.Positive(c, waiting, "the rebuild is not waiting yet")
-	}, 15*time.Second, 10*time.Millisecond)
+	e.schema.AwaitWaiterOn(t, holder, "the rebuild")
 
 	for _, id := range ids {
 		readCtx, cancel := context.WithTimeout(ctx, 5*time.Second)

@@ -136,9 +136,8 @@ func TestWaitForOrderVersionWaitsForAnOrderToAppear(t *testing.T) {
 // the returned func is called or the test ends: every read of the view blocks.
 func lockOrderView(t *testing.T, e *env) (unlock func()) {
 	t.Helper()
-	tx, err := e.schema.Pool.Begin(context.Background())
-	require.NoError(t, err)
-	_, err = tx.Exec(context.Background(), `lock table order_view in access exclusive mode`)
+	tx := e.begin()
+	_, err := tx.Exec(context.Background(), `lock table order_view in access exclusive mode`)
 	require.NoError(t, err)
 	done := false
 	unlock = func() {

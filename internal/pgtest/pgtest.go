@@ -103,3 +103,28 @@ func (s Schema) URL() string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// AwaitWaiterOn waits (up to 15 s) until a session waits for a lock that tx holds: the
+// moment a test has made another transaction queue behind tx. It fails the test
+// with what, the waiter the test expected, when none comes.
+func (s Schema) AwaitWaiterOn(tb testing.TB, tx pgx.Tx, what string) {
+	tb.Helper()
+	ctx := context.Background()
+	var pid int
+	if err := tx.QueryRow(ctx, `select pg_backend_pid()`).Scan(&pid); err != nil {
+		tb.Fatalf("pgtest: the holder's backend: %v", err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var waiting int
+		err := s.Pool.QueryRow(ctx, `select count(*) from pg_stat_activity where $1 = any(pg_blocking_pids(pid))`,
+			pid).Scan(&waiting)
+		if err == nil && waiting > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("pgtest: %s is not waiting after 15 s (last error: %v)", what, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
