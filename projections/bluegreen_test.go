@@ -3,6 +3,8 @@ package projections_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"sync"
 	"testing"
 	"time"
@@ -19,19 +21,24 @@ import (
 // readers keep reading orders and tickets while a test does something to the read
 // models, and remember every failure to answer a row they had read before and every
 // row that went back in time.
+//
+// Each reader judges a read against its own earlier reads, never another reader's:
+// reads are not taken under a lock, so a read that answered "not there yet" may be
+// judged after another reader has seen the row appear, and comparing the two would
+// call a row new to the view one that vanished.
 type readers struct {
-	e      *env
-	ids    []uuid.UUID
-	stop   chan struct{}
-	done   sync.WaitGroup
-	mu     sync.Mutex
-	seen   map[uuid.UUID][2]int64 // order and ticket versions last seen
-	faults []string
-	reads  int
+	e       *env
+	ids     []uuid.UUID
+	initial map[uuid.UUID][2]int64 // order and ticket versions there when the readers started
+	stop    chan struct{}
+	done    sync.WaitGroup
+	mu      sync.Mutex
+	faults  []string
+	reads   int
 }
 
 func (e *env) startReaders(ids []uuid.UUID) *readers {
-	r := &readers{e: e, ids: ids, stop: make(chan struct{}), seen: map[uuid.UUID][2]int64{}}
+	r := &readers{e: e, ids: ids, stop: make(chan struct{}), initial: map[uuid.UUID][2]int64{}}
 	for _, id := range ids { // what is there now must stay there
 		var versions [2]int64
 		if o, err := e.q.GetOrder(context.Background(), id); err == nil {
@@ -40,7 +47,7 @@ func (e *env) startReaders(ids []uuid.UUID) *readers {
 		if t, err := e.q.GetTicket(context.Background(), id); err == nil {
 			versions[1] = t.Version
 		}
-		r.seen[id] = versions
+		r.initial[id] = versions
 	}
 	for range 3 {
 		r.done.Go(r.run)
@@ -49,6 +56,7 @@ func (e *env) startReaders(ids []uuid.UUID) *readers {
 }
 
 func (r *readers) run() {
+	seen := maps.Clone(r.initial) // order and ticket versions this reader saw last
 	for {
 		for _, id := range r.ids {
 			select {
@@ -60,33 +68,37 @@ func (r *readers) run() {
 			o, oerr := r.e.q.GetOrder(ctx, id)
 			t, terr := r.e.q.GetTicket(ctx, id)
 			cancel()
+			last := seen[id]
+			faults := []string{
+				judgeRead("order", id, o.Version, oerr, &last[0]),
+				judgeRead("ticket", id, t.Version, terr, &last[1]),
+			}
+			seen[id] = last
 			r.mu.Lock()
 			r.reads++
-			last := r.seen[id]
-			switch {
-			case errors.Is(oerr, projections.ErrNotFound) && last[0] == 0:
-				// not projected yet: a row that never was is not one that vanished
-			case oerr != nil:
-				r.faults = append(r.faults, "order "+id.String()+": "+oerr.Error())
-			case o.Version < last[0]:
-				r.faults = append(r.faults, "order "+id.String()+" went back in time")
-			default:
-				last[0] = o.Version
+			for _, f := range faults {
+				if f != "" {
+					r.faults = append(r.faults, f)
+				}
 			}
-			switch {
-			case errors.Is(terr, projections.ErrNotFound) && last[1] == 0:
-				// not projected yet
-			case terr != nil:
-				r.faults = append(r.faults, "ticket "+id.String()+": "+terr.Error())
-			case t.Version < last[1]:
-				r.faults = append(r.faults, "ticket "+id.String()+" went back in time")
-			default:
-				last[1] = t.Version
-			}
-			r.seen[id] = last
 			r.mu.Unlock()
 		}
 	}
+}
+
+// judgeRead compares one read of a row with the version the same reader saw last, and
+// moves that on; it returns the fault, if the read shows one.
+func judgeRead(what string, id uuid.UUID, version int64, err error, last *int64) string {
+	switch {
+	case errors.Is(err, projections.ErrNotFound) && *last == 0:
+		return "" // not projected yet: a row that never was is not one that vanished
+	case err != nil:
+		return what + " " + id.String() + ": " + err.Error()
+	case version < *last:
+		return fmt.Sprintf("%s %s went back in time: v%d after v%d", what, id, version, *last)
+	}
+	*last = version
+	return ""
 }
 
 // finish stops the readers and checks that every read answered and nothing went back.
